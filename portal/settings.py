@@ -73,6 +73,12 @@ INSTALLED_APPS = [
     "django_prometheus",
     "portal.core",
     "portal.odoo",
+    "portal.approvals",
+    "portal.staffing",
+    "portal.milestones",
+    "portal.clients",
+    "portal.dashboards",
+    "portal.api",
 ]
 
 MIDDLEWARE = [
@@ -131,6 +137,9 @@ else:
                 "timeout": 30,
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
+            # A file, not memory, so that a real worker process started by a test sees
+            # the same test database.
+            "TEST": {"NAME": str(VAR_DIR / "test-portal.sqlite3")},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

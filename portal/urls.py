@@ -8,5 +8,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("django_prometheus.urls")),
     path("odoo/", include("portal.odoo.urls")),
+    path("approvals/", include("portal.approvals.urls")),
+    path("staffing/", include("portal.staffing.urls")),
+    path("milestones/", include("portal.milestones.urls")),
+    path("client/", include("portal.clients.urls")),
+    path("dashboards/", include("portal.dashboards.urls")),
+    path("api/v1/", include("portal.api.urls")),
     path("", include("portal.core.urls")),
 ]

@@ -10,7 +10,7 @@ import pytest
 
 from tests.factories import BusinessUnitFactory, UserFactory
 
-pytest_plugins = ["tests.fixtures.services"]
+pytest_plugins = ["tests.fixtures.sandbox", "tests.fixtures.worker"]
 
 REQUIRE_ALL = os.environ.get("REQUIRE_ALL") == "1"
 
