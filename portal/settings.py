@@ -73,7 +73,9 @@ INSTALLED_APPS = [
     "django_prometheus",
     "portal.core",
     "portal.odoo",
+    "portal.projects",
     "portal.approvals",
+    "portal.commercial",
     "portal.staffing",
     "portal.milestones",
     "portal.clients",
@@ -212,14 +214,16 @@ if PRODUCTION:
 # transport, which needs no server, so the embedded demo still runs a real worker.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL") or "filesystem://"
 if CELERY_BROKER_URL == "filesystem://":
-    _broker_dir = VAR_DIR / "broker"
-    for _sub in ("queue", "processed"):
+    # CELERY_BROKER_FOLDER lets a test session and its worker share a private queue.
+    _broker_dir = Path(env("CELERY_BROKER_FOLDER") or VAR_DIR / "broker")
+    for _sub in ("queue", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
+        "control_folder": str(_broker_dir / "control"),
     }
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
@@ -229,6 +233,25 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "odoo-sync": {"task": "portal.odoo.tasks.sync_all", "schedule": 300.0},
+    # Hourly, though drafts are weekly: idempotent per project and ISO week, so a beat
+    # that was down on Monday morning still drafts the week's summaries when it returns.
+    "clients-weekly-drafts": {
+        "task": "portal.clients.tasks.create_weekly_drafts",
+        "schedule": 3600.0,
+    },
+    "approvals-escalate": {"task": "portal.approvals.tasks.escalate", "schedule": 300.0},
+    "approvals-digests": {"task": "portal.approvals.tasks.send_digests", "schedule": 900.0},
+    "odoo-outbox-sweep": {"task": "portal.odoo.tasks.deliver_outbox", "schedule": 60.0},
+    "odoo-reconcile": {"task": "portal.odoo.tasks.reconcile", "schedule": 3600.0},
+    "milestones-check": {"task": "portal.milestones.tasks.check_milestones", "schedule": 300.0},
+    "milestones-sweep-files": {
+        "task": "portal.milestones.tasks.sweep_orphan_files",
+        "schedule": 3600.0,
+    },
+    # Dashboards: this week's risk snapshot (overwritten hourly until the week ends) and
+    # the worker heartbeat the operations page reads (stale after 90 s).
+    "dashboards-snapshot": {"task": "portal.dashboards.tasks.snapshot", "schedule": 3600.0},
+    "dashboards-heartbeat": {"task": "portal.dashboards.tasks.heartbeat", "schedule": 30.0},
 }
 
 # The Odoo connection. The embedded default talks to the sandbox started by `make demo`.
@@ -238,6 +261,9 @@ ODOO_USER = env("ODOO_USER") or "admin"
 ODOO_PASSWORD = (required("ODOO_PASSWORD") if PRODUCTION else env("ODOO_PASSWORD")) or "admin"
 ODOO_TRANSPORT = env("ODOO_TRANSPORT") or "auto"  # auto, jsonrpc or json2
 ODOO_TIMEOUT = float(env("ODOO_TIMEOUT") or 30)
+# How long a worker holds an outbox row it is delivering; a worker killed mid-delivery
+# leaves the row to the next worker after this many seconds.
+ODOO_OUTBOX_LEASE_SECONDS = float(env("ODOO_OUTBOX_LEASE_SECONDS") or 300)
 
 REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -1,0 +1,132 @@
+"""Read side of the approvals pages: the inbox rows and the authorizing getter."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from portal.approvals.models import ApprovalRequest, Assignment, Decision
+from portal.approvals.registry import get_kind
+from portal.core.models import AuditEvent, User
+
+INBOX_REQUEST_FIELDS = (
+    "request__id",
+    "request__kind",
+    "request__title",
+    "request__amount",
+    "request__currency",
+    "request__client_id",
+    "request__client_name",
+    "request__project_id",
+    "request__business_unit_id",
+    "request__requester_name",
+    "request__submitted_at",
+    "request__status",
+    "request__version",
+)
+
+
+def awaiting_decision_by(user: User, filters: dict[str, Any] | None = None) -> QuerySet[Assignment]:
+    """Pending steps where `user` may act (their own and delegated), via the inbox index."""
+    filters = filters or {}
+    qs = (
+        Assignment.objects.filter(user_id=user.pk, active=True)
+        .select_related("request", "step", "on_behalf_of")
+        .only(
+            "id",
+            "user_id",
+            "submitted_at",
+            "source",
+            "on_behalf_of__full_name",
+            "on_behalf_of__email",
+            "step__id",
+            "step__name",
+            "step__due_at",
+            "step__escalation_level",
+            *INBOX_REQUEST_FIELDS,
+        )
+    )
+    if filters.get("kind"):
+        qs = qs.filter(request__kind=filters["kind"])
+    if filters.get("client"):
+        qs = qs.filter(request__client_id=filters["client"])
+    if filters.get("project"):
+        qs = qs.filter(request__project_id=filters["project"])
+    if filters.get("unit"):
+        qs = qs.filter(request__business_unit_id=filters["unit"].pk)
+    if filters.get("min_amount") is not None:
+        qs = qs.filter(request__amount__gte=filters["min_amount"])
+    if filters.get("max_amount") is not None:
+        qs = qs.filter(request__amount__lte=filters["max_amount"])
+    if filters.get("older_than_days"):
+        cutoff = timezone.now() - dt.timedelta(days=filters["older_than_days"])
+        qs = qs.filter(submitted_at__lte=cutoff)
+    from portal.approvals.forms import SORTS
+
+    order = SORTS.get(filters.get("sort") or "oldest", "submitted_at")
+    return qs.order_by(order, "id")
+
+
+def pending_count(user: User) -> int:
+    return Assignment.objects.filter(user_id=user.pk, active=True).count()
+
+
+def raised_by(user: User) -> QuerySet[ApprovalRequest]:
+    return ApprovalRequest.objects.raised_by(user).defer("facts", "summary_lines", "last_diff")
+
+
+def decided_by(user: User) -> QuerySet[Decision]:
+    return (
+        Decision.objects.filter(actor_id=user.pk)
+        .select_related("request", "step")
+        .only(
+            "id",
+            "outcome",
+            "created_at",
+            "comment",
+            "superseded",
+            "step__name",
+            *(f.replace("request__", "request__") for f in INBOX_REQUEST_FIELDS),
+        )
+        .order_by("-created_at")
+    )
+
+
+def get_request_for_user(user: User, pk: int) -> ApprovalRequest:
+    """The request if `user` may see it (raised, assigned, decided, operator); else 404."""
+    request = ApprovalRequest.objects.visible_to(user).filter(pk=pk).first()
+    if request is not None:
+        return request
+    request = ApprovalRequest.objects.filter(pk=pk).first()
+    if request is not None:
+        kind = get_kind(request.kind)
+        if kind.visible_to is not None:
+            from portal.approvals.services import load_subject
+
+            subject = load_subject(request)
+            if subject is not None and kind.visible_to(subject, user):
+                return request
+    raise Http404("No such approval request.")
+
+
+def timeline(request: ApprovalRequest) -> list[dict[str, Any]]:
+    events = AuditEvent.objects.filter(
+        object_type="approvals.approvalrequest", object_id=str(request.pk)
+    ).order_by("id")
+    people = {
+        u.pk: u.display_name
+        for u in User.objects.filter(
+            pk__in={i for e in events for i in (e.actor_id, e.on_behalf_of_id) if i is not None}
+        )
+    }
+    out = []
+    for e in events:
+        who = people.get(e.actor_id or 0, "system")
+        if e.on_behalf_of_id:
+            who = f"{who} on behalf of {people.get(e.on_behalf_of_id, e.on_behalf_of_id)}"
+        out.append({"at": e.created_at, "action": e.action, "who": who, "data": e.data})
+    return out

@@ -1,0 +1,179 @@
+"""Capacity arithmetic: weeks, working calendars, Odoo task load, booked hours per week.
+
+Everything is counted in ISO weeks (a week is named by its Monday). A person's weekly
+capacity is the weekly hours of their Odoo working calendar; their load in a week is
+the portal bookings (soft and firm) plus their share of open Odoo tasks.
+
+Known limitation: public holidays and leave are not mirrored from Odoo yet, so capacity
+is the calendar's regular week (acceptable until the gateway mirrors resource.calendar.leaves).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import Count, DecimalField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+
+from portal.odoo.models import Task, WorkCalendar
+from portal.staffing.models import BookingWeek
+
+DEFAULT_WEEKLY_HOURS = Decimal("40")
+PLANNING_WEEKS = 12
+# Open tasks without a deadline ahead have their remaining hours spread over the
+# planning horizon: the work is still owed, and 12 weeks is what the capacity view shows.
+TASK_SPREAD_WEEKS = PLANNING_WEEKS
+CLOSED_TASK_STATES = ("1_done", "1_canceled", "done", "cancelled")
+ZERO = Decimal("0")
+CENT = Decimal("0.01")
+
+
+def monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def weeks_between(start: date, end: date) -> list[date]:
+    """Mondays of every ISO week touched by [start, end]."""
+    first, last = monday(start), monday(end)
+    return [first + timedelta(weeks=i) for i in range((last - first).days // 7 + 1)]
+
+
+def next_weeks(today: date, count: int = PLANNING_WEEKS) -> list[date]:
+    first = monday(today)
+    return [first + timedelta(weeks=i) for i in range(count)]
+
+
+def working_days(start: date, end: date) -> int:
+    """Monday-to-Friday days in [start, end]."""
+    if end < start:
+        return 0
+    full_weeks, rest = divmod((end - start).days + 1, 7)
+    days = full_weeks * 5
+    for offset in range(rest):
+        if (start + timedelta(days=full_weeks * 7 + offset)).weekday() < 5:
+            days += 1
+    return days
+
+
+def spread_weekly(start: date, end: date, hours_per_week: Decimal) -> dict[date, Decimal]:
+    """Hours per ISO week of a booking; a partial week gets its share of working days."""
+    spread: dict[date, Decimal] = {}
+    for week in weeks_between(start, end):
+        days = working_days(max(start, week), min(end, week + timedelta(days=6)))
+        if days:
+            spread[week] = (hours_per_week * days / 5).quantize(CENT)
+    return spread
+
+
+def weekly_from_total(start: date, end: date, total_hours: Decimal) -> Decimal:
+    days = working_days(start, end)
+    return (total_hours * 5 / days).quantize(CENT) if days else ZERO
+
+
+def total_from_weekly(start: date, end: date, hours_per_week: Decimal) -> Decimal:
+    return (hours_per_week * working_days(start, end) / 5).quantize(CENT)
+
+
+def calendar_weekly_hours(calendar: WorkCalendar | None) -> Decimal:
+    """Regular weekly hours of an Odoo working calendar (40 without one)."""
+    if calendar is None:
+        return DEFAULT_WEEKLY_HOURS
+    rows = calendar.attendances or []
+    if not rows:
+        return (calendar.hours_per_day or Decimal("8")) * 5
+    total = sum(
+        (Decimal(str(r.get("hour_to", 0))) - Decimal(str(r.get("hour_from", 0))) for r in rows),
+        ZERO,
+    )
+    # Two-week calendars list both weeks (week_type "0" and "1"): average them.
+    if any(str(r.get("week_type") or "") in ("0", "1") for r in rows):
+        total /= 2
+    return total.quantize(CENT)
+
+
+def weekly_hours_by_calendar(calendar_ids: Iterable[int | None]) -> dict[int | None, Decimal]:
+    """Weekly hours for each calendar id (one query); None maps to the default."""
+    ids = {c for c in calendar_ids if c is not None}
+    result: dict[int | None, Decimal] = {None: DEFAULT_WEEKLY_HOURS}
+    for calendar in WorkCalendar.objects.filter(pk__in=ids):
+        result[calendar.pk] = calendar_weekly_hours(calendar)
+    return result
+
+
+def task_load(
+    odoo_user_ids: set[int] | None, weeks: list[date], today: date
+) -> dict[int, dict[date, Decimal]]:
+    """Hours per Odoo user and week from open Odoo tasks they are assigned to (one query).
+
+    How: a task's remaining hours (allocated - spent) are shared equally among its
+    assignees and spread evenly over the weeks from this week to the week of its
+    deadline; a task with no deadline ahead is spread over the next TASK_SPREAD_WEEKS.
+    Weeks before this week carry no task load.
+    """
+    through = Task.assignees.through
+    assignee_count = (
+        through.objects.filter(task_id=OuterRef("task_id"))
+        .values("task_id")
+        .annotate(n=Count("*"))
+        .values("n")  # type: ignore[misc]  # the auto-created through model is untyped
+    )
+    rows = (
+        through.objects.filter(
+            task__active=True,
+            task__deleted_in_odoo=False,
+            task__allocated_hours__gt=Coalesce("task__effective_hours", Value(ZERO)),
+        )
+        .exclude(task__state__in=CLOSED_TASK_STATES)
+        .filter(Q(task__stage__isnull=True) | Q(task__stage__fold=False))
+    )
+    if odoo_user_ids is not None:
+        rows = rows.filter(odoouser_id__in=sorted(odoo_user_ids))
+    this_week = monday(today)
+    wanted = [w for w in weeks if w >= this_week]
+    load: dict[int, dict[date, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
+    if not wanted:
+        return load
+    for user_id, allocated, effective, deadline, sharers in rows.annotate(
+        sharers=Subquery(assignee_count)
+    ).values_list(  # type: ignore[misc]
+        "odoouser_id",
+        "task__allocated_hours",
+        "task__effective_hours",
+        "task__date_deadline",
+        "sharers",
+    ):
+        remaining = (allocated - (effective or ZERO)) / max(sharers or 1, 1)
+        if deadline is not None and monday(deadline.date()) >= this_week:
+            span = (monday(deadline.date()) - this_week).days // 7 + 1
+        else:
+            span = TASK_SPREAD_WEEKS
+        per_week = remaining / span
+        last = this_week + timedelta(weeks=span - 1)
+        for week in wanted:
+            if week <= last:
+                load[user_id][week] += per_week
+    return load
+
+
+def booked_by_week(
+    profile_ids: Iterable[int] | None, weeks: list[date]
+) -> dict[int, dict[date, tuple[Decimal, Decimal]]]:
+    """(firm, soft) booked hours per profile and week, summed in the database (one query)."""
+    zero = Value(ZERO, output_field=DecimalField())
+    rows = BookingWeek.objects.filter(week_start__in=weeks)
+    if profile_ids is not None:
+        rows = rows.filter(consultant_id__in=list(profile_ids))
+    result: dict[int, dict[date, tuple[Decimal, Decimal]]] = defaultdict(dict)
+    for profile_id, week, firm, soft in (
+        rows.values("consultant_id", "week_start")
+        .annotate(
+            firm_h=Coalesce(Sum("hours", filter=Q(firm=True)), zero),
+            soft_h=Coalesce(Sum("hours", filter=Q(firm=False)), zero),
+        )
+        .values_list("consultant_id", "week_start", "firm_h", "soft_h")
+    ):
+        result[profile_id][week] = (firm, soft)
+    return result

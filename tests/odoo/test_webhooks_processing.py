@@ -1,0 +1,107 @@
+"""Applying webhook events (C09): once, newest wins, echoes ignored, the real chain end to end."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from portal.odoo.delivery import drain
+from portal.odoo.models import Task
+from portal.odoo.models_outbox import InboundEvent, InboundStatus, WebhookIntegration
+from portal.odoo.webhooks import process_event
+from tests.odoo.outbox_helpers import enqueue_now, first_id, unique
+
+
+@pytest.fixture
+def rule(db: None) -> WebhookIntegration:
+    return WebhookIntegration.objects.create(slug="odoo", name="Odoo automation")
+
+
+def event(rule: WebhookIntegration, model: str, odoo_id: int, write_date: str) -> InboundEvent:
+    return InboundEvent.objects.create(
+        integration=rule,
+        dedupe_key=unique("k"),
+        model=model,
+        odoo_id=odoo_id,
+        write_date=write_date,
+        payload={"_model": model, "_id": odoo_id, "write_date": write_date},
+    )
+
+
+@pytest.mark.django_db
+def test_event_refreshes_the_mirror_from_odoo(sandbox: Any, rule: WebhookIntegration) -> None:
+    task = first_id(sandbox, "project.task")
+    sandbox.rpc("project.task", "write", [task], {"name": "Renamed in Odoo"})
+    stamp = sandbox.rpc("project.task", "read", [task], ["write_date"])[0]["write_date"]
+
+    assert process_event(event(rule, "project.task", task, stamp).pk) == InboundStatus.APPLIED
+    assert Task.objects.get(pk=task).name == "Renamed in Odoo"
+
+
+@pytest.mark.django_db
+def test_older_event_arriving_late_never_overwrites_newer(
+    sandbox: Any, rule: WebhookIntegration
+) -> None:
+    task = first_id(sandbox, "project.task")
+    sandbox.control(
+        "touch",
+        model="project.task",
+        ids=[task],
+        vals={"name": "done"},
+        write_date="2030-01-01 10:02:00",
+    )
+    newer = event(rule, "project.task", task, "2030-01-01 10:02:00")
+    older = event(rule, "project.task", task, "2030-01-01 10:01:00")
+
+    process_event(newer.pk)
+
+    assert process_event(older.pk) == InboundStatus.STALE
+    assert Task.objects.get(pk=task).name == "done"
+
+
+@pytest.mark.django_db
+def test_event_processed_twice_applies_once(sandbox: Any, rule: WebhookIntegration) -> None:
+    task = first_id(sandbox, "project.task")
+    stamp = sandbox.rpc("project.task", "read", [task], ["write_date"])[0]["write_date"]
+    once = event(rule, "project.task", task, stamp)
+
+    process_event(once.pk)
+    sandbox.control("reset_stats")
+
+    assert process_event(once.pk) == InboundStatus.APPLIED
+    assert sandbox.total_calls() == 0
+
+
+@pytest.mark.django_db
+def test_echo_of_the_portals_own_write_is_ignored(sandbox: Any, rule: WebhookIntegration) -> None:
+    task = first_id(sandbox, "project.task")
+    enqueue_now(
+        "record.write", {"model": "project.task", "ids": [task], "values": {"priority": "1"}}
+    )
+    drain()
+    stamp = sandbox.rpc("project.task", "read", [task], ["write_date"])[0]["write_date"]
+
+    assert process_event(event(rule, "project.task", task, stamp).pk) == InboundStatus.ECHO
+
+
+@pytest.mark.django_db(transaction=True)
+def test_odoo_rule_change_reaches_the_mirror_through_the_worker(
+    sandbox: Any, live_server: Any, celery_worker_process: Any
+) -> None:
+    rule = WebhookIntegration.objects.create(slug="odoo-live", name="Odoo")
+    target = live_server.url + reverse("odoo:webhook", args=[rule.slug, rule.secret])
+    created = sandbox.control(
+        "webhooks", url=target, model="project.task", fields=["write_date", "name"]
+    )
+    task = first_id(sandbox, "project.task")
+    name = unique("Changed in Odoo")
+    try:
+        sandbox.rpc("project.task", "write", [task], {"name": name})
+        sandbox.control("drain")
+
+        celery_worker_process.wait_until(lambda: Task.objects.filter(pk=task, name=name).exists())
+        assert InboundEvent.objects.filter(odoo_id=task, status=InboundStatus.APPLIED).count() == 1
+    finally:
+        sandbox.rpc("base.automation", "write", created["ids"], {"active": False})
