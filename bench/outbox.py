@@ -30,8 +30,17 @@ def start_sandbox(folder: Path) -> tuple[subprocess.Popen[bytes], str]:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     state = folder / "sandbox-outbox.json.gz"
-    args = [sys.executable, "-m", "odoo_sandbox", "serve", "--port", str(port), "--demo",
-            "--state", str(state)]  # fmt: skip
+    args = [
+        sys.executable,
+        "-m",
+        "odoo_sandbox",
+        "serve",
+        "--port",
+        str(port),
+        "--demo",
+        "--state",
+        str(state),
+    ]
     log = (folder / "sandbox-outbox.log").open("wb")
     process = subprocess.Popen(args, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
     url = f"http://127.0.0.1:{port}"
@@ -67,7 +76,7 @@ def run(report: Report) -> None:
     process, url = start_sandbox(folder)
     try:
         settings.ODOO_URL, settings.ODOO_DB, settings.ODOO_TRANSPORT = url, "sandbox", "jsonrpc"
-        settings.ODOO_USER = settings.ODOO_PASSWORD = "admin"
+        settings.ODOO_USER = settings.ODOO_PASSWORD = "admin"  # noqa: S105 - the sandbox demo login
         reset_client()
         client = get_client()
         count = scaled(100)
@@ -84,12 +93,18 @@ def run(report: Report) -> None:
         with transaction.atomic():
             for n, task in enumerate(tasks):
                 key = f"bench:{stamp}:{n}"
-                enqueue("chatter.post", f"{key}:note",
-                        {"model": "project.task", "res_id": task, "body": f"<p>Approved {n}</p>"},
-                        ordering_key=f"project.task:{task}")  # fmt: skip
-                enqueue("record.write", f"{key}:write",
-                        {"model": "project.task", "ids": [task], "values": {"priority": "1"}},
-                        ordering_key=f"project.task:{task}")  # fmt: skip
+                enqueue(
+                    "chatter.post",
+                    f"{key}:note",
+                    {"model": "project.task", "res_id": task, "body": f"<p>Approved {n}</p>"},
+                    ordering_key=f"project.task:{task}",
+                )
+                enqueue(
+                    "record.write",
+                    f"{key}:write",
+                    {"model": "project.task", "ids": [task], "values": {"priority": "1"}},
+                    ordering_key=f"project.task:{task}",
+                )
         while OutboxMessage.objects.exclude(status=OutboxStatus.DONE).exists():
             if not drain():
                 break
@@ -102,10 +117,20 @@ def run(report: Report) -> None:
         started = time.perf_counter()
         for n, task in enumerate(tasks):
             marker = f"naive:{stamp}:{n}"
-            client.search("mail.message", [["model", "=", "project.task"], ["res_id", "=", task],
-                                           ["body", "ilike", marker]], limit=1)  # fmt: skip
-            client.call("project.task", "message_post", [task], body=f"<p>{marker}</p>",
-                        body_is_html=True, message_type="comment", subtype_xmlid="mail.mt_note")  # fmt: skip
+            client.search(
+                "mail.message",
+                [["model", "=", "project.task"], ["res_id", "=", task], ["body", "ilike", marker]],
+                limit=1,
+            )
+            client.call(
+                "project.task",
+                "message_post",
+                [task],
+                body=f"<p>{marker}</p>",
+                body_is_html=True,
+                message_type="comment",
+                subtype_xmlid="mail.mt_note",
+            )
             client.write("project.task", [task], {"priority": "1"})
             client.read("project.task", [task], ["write_date"])
         naive_seconds = time.perf_counter() - started

@@ -120,9 +120,7 @@ def seed(consultants: int, in_view: int) -> dict[str, Any]:
             )
             Employee.objects.bulk_create(
                 [
-                    Employee(
-                        id=BASE + i, name=f"Bench {i:05d}", user_id=BASE + i, calendar_id=BASE
-                    )
+                    Employee(id=BASE + i, name=f"Bench {i:05d}", user_id=BASE + i, calendar_id=BASE)
                     for i in range(consultants)
                 ]
             )
@@ -139,7 +137,9 @@ def seed(consultants: int, in_view: int) -> dict[str, Any]:
             )
             ConsultantSkill.objects.bulk_create(
                 [
-                    ConsultantSkill(profile=p, skill=skills[(i + k * 7) % 20], level=1 + (i + k) % 5)
+                    ConsultantSkill(
+                        profile=p, skill=skills[(i + k * 7) % 20], level=1 + (i + k) % 5
+                    )
                     for i, p in enumerate(profiles)
                     for k in range(3)
                 ]
@@ -193,7 +193,10 @@ def seed(consultants: int, in_view: int) -> dict[str, Any]:
             )
             through = Task.assignees.through
             through.objects.bulk_create(
-                [through(task_id=t.pk, odoouser_id=BASE + (i * 4) % consultants) for i, t in enumerate(tasks)]
+                [
+                    through(task_id=t.pk, odoouser_id=BASE + (i * 4) % consultants)
+                    for i, t in enumerate(tasks)
+                ]
             )
             Timesheet.objects.bulk_create(
                 [

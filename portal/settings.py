@@ -268,14 +268,50 @@ ODOO_OUTBOX_LEASE_SECONDS = float(env("ODOO_OUTBOX_LEASE_SECONDS") or 300)
 REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Token first: its WWW-Authenticate header makes a missing login a 401.
+        "portal.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "portal.api.permissions.HasScope",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "portal.api.pagination.Cursor",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "portal.api.throttling.TokenRateThrottle",
+        "portal.api.throttling.SessionRateThrottle",
+        "rest_framework.throttling.AnonRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "token": env("API_TOKEN_RATE") or "1200/hour",
+        "session": env("API_SESSION_RATE") or "3600/hour",
+        "anon": env("API_ANON_RATE") or "120/hour",
+    },
+    "EXCEPTION_HANDLER": "portal.api.errors.exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "COERCE_DECIMAL_TO_STRING": True,
+    "DATETIME_FORMAT": "iso-8601",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Delivery portal API",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ApprovalStatusEnum": "portal.approvals.models.Status",
+        "ApprovalOutcomeEnum": "portal.approvals.models.Decision.Outcome",
+        "StaffingRequestStatusEnum": "portal.staffing.models.RequestStatus",
+        "BookingStatusEnum": "portal.staffing.models.BookingStatus",
+        "ClientRequestStatusEnum": "portal.clients.models.RequestStatus",
+        "HealthStatusEnum": "portal.clients.models.HealthStatus",
+        "SignOffDecisionEnum": "portal.milestones.models.Decision",
+    },
 }
 
 LOGGING: dict[str, Any] = {

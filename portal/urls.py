@@ -17,5 +17,6 @@ urlpatterns = [
     path("client/", include("portal.clients.urls")),
     path("dashboards/", include("portal.dashboards.urls")),
     path("api/v1/", include("portal.api.urls")),
+    path("api/tokens/", include("portal.api.urls_pages")),
     path("", include("portal.core.urls")),
 ]

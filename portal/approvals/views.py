@@ -47,10 +47,18 @@ def inbox(request: HttpRequest) -> HttpResponse:
     else:
         tab = "pending"
         rows = selectors.awaiting_decision_by(user, filters)
+    if tab == "pending":
+        rows = rows.values(*selectors.INBOX_VALUES)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"tab": tab, "form": form, "page": page, "query": query.urlencode()}
+    context = {
+        "tab": tab,
+        "form": form,
+        "page": page,
+        "items": selectors.inbox_rows(page.object_list) if tab == "pending" else page,
+        "query": query.urlencode(),
+    }
     if is_fragment_request(request) and request.headers.get("HX-Target") == "inbox-list":
         return render(request, "approvals/_inbox_list.html", context)
     return render(request, "approvals/inbox.html", context)

@@ -23,9 +23,7 @@ def client_partner_ids(user: User | AnonymousUser) -> set[int]:
     company_id = getattr(user, "client_partner_id", None) if user.is_authenticated else None
     if company_id is None:
         return set()
-    contacts = Partner.objects.filter(commercial_partner_id=company_id).values_list(
-        "id", flat=True
-    )
+    contacts = Partner.objects.filter(commercial_partner_id=company_id).values_list("id", flat=True)
     return {company_id, *contacts}
 
 
@@ -58,7 +56,7 @@ SUMMARY_EDITOR_ROLES = [Role.DELIVERY_LEADER, Role.PROJECT_MANAGER]
 
 
 def _is_staff_user(user: User | AnonymousUser) -> bool:
-    return bool(user.is_authenticated and user.is_active and not user.is_client_contact)  # type: ignore[union-attr]
+    return bool(user.is_authenticated and user.is_active and not user.is_client_contact)
 
 
 def manager_projects(user: User | AnonymousUser) -> QuerySet[Project]:
@@ -117,7 +115,7 @@ def visible_summaries(
     summaries = queryset if queryset is not None else StatusSummary.objects.all()
     if not user.is_authenticated or not user.is_active:
         return summaries.none()
-    if user.is_client_contact:  # type: ignore[union-attr]
+    if user.is_client_contact:
         return summaries.filter(
             state=SummaryState.PUBLISHED, project_id__in=sorted(published_project_ids(user))
         )
@@ -132,9 +130,9 @@ def visible_requests(
     requests = queryset if queryset is not None else ClientRequest.objects.all()
     if not user.is_authenticated or not user.is_active:
         return requests.none()
-    if user.is_client_contact:  # type: ignore[union-attr]
+    if user.is_client_contact:
         return requests.filter(
-            client_partner_id=user.client_partner_id,  # type: ignore[union-attr]
+            client_partner_id=user.client_partner_id or 0,
             project_id__in=sorted(published_project_ids(user)),
         )
     return requests.filter(
@@ -144,7 +142,7 @@ def visible_requests(
 
 def get_client_project(user: User | AnonymousUser, pk: int) -> Project:
     """A published project of the contact's client; 404 for anything else (staff too)."""
-    if not user.is_authenticated or not user.is_client_contact:  # type: ignore[union-attr]
+    if not user.is_authenticated or not user.is_client_contact:
         raise Http404("No such project.")
     project = (
         Project.objects.filter(pk=pk, id__in=sorted(published_project_ids(user)))

@@ -41,9 +41,7 @@ class ReplyForm(forms.Form):
 
 
 class StaffReplyForm(ReplyForm):
-    internal = forms.BooleanField(
-        required=False, label="Internal note (never shown to the client)"
-    )
+    internal = forms.BooleanField(required=False, label="Internal note (never shown to the client)")
 
 
 class StatusForm(forms.Form):
@@ -62,4 +60,4 @@ class InviteForm(forms.Form):
 
     def __init__(self, *args: Any, clients: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["client"].choices = clients
+        self.fields["client"].choices = clients  # type: ignore[attr-defined]

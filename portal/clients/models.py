@@ -7,6 +7,8 @@ the routing rules for those requests, and the log of what each client user looke
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -41,7 +43,9 @@ class ProjectPublication(models.Model):
 
 class InvitationQuerySet(models.QuerySet["Invitation"]):
     def pending(self) -> InvitationQuerySet:
-        return self.filter(used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now())
+        return self.filter(
+            used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+        )
 
 
 class Invitation(models.Model):
@@ -109,10 +113,10 @@ class StatusSummaryQuerySet(models.QuerySet["StatusSummary"]):
     def drafts(self) -> StatusSummaryQuerySet:
         return self.filter(state=SummaryState.DRAFT)
 
-    def visible_to(self, user: object) -> StatusSummaryQuerySet:
+    def visible_to(self, user: Any) -> StatusSummaryQuerySet:
         from portal.clients.access import visible_summaries
 
-        return visible_summaries(user, self)
+        return visible_summaries(user, self)  # type: ignore[return-value]
 
 
 class StatusSummary(models.Model):
@@ -123,7 +127,9 @@ class StatusSummary(models.Model):
     )
     iso_year = models.PositiveSmallIntegerField()
     iso_week = models.PositiveSmallIntegerField()
-    state = models.CharField(max_length=16, choices=SummaryState.choices, default=SummaryState.DRAFT)
+    state = models.CharField(
+        max_length=16, choices=SummaryState.choices, default=SummaryState.DRAFT
+    )
     status = models.CharField(
         max_length=16, choices=HealthStatus.choices, default=HealthStatus.ON_TRACK
     )
@@ -195,10 +201,10 @@ class ClientRequestQuerySet(models.QuerySet["ClientRequest"]):
     def waiting_for_client(self) -> ClientRequestQuerySet:
         return self.filter(status=RequestStatus.WAITING_FOR_CLIENT)
 
-    def visible_to(self, user: object) -> ClientRequestQuerySet:
+    def visible_to(self, user: Any) -> ClientRequestQuerySet:
         from portal.clients.access import visible_requests
 
-        return visible_requests(user, self)
+        return visible_requests(user, self)  # type: ignore[return-value]
 
 
 class ClientRequest(models.Model):
@@ -270,9 +276,7 @@ class RequestMessage(models.Model):
 class RequestAttachment(models.Model):
     """A file on a request, validated like milestone evidence and stored outside the web root."""
 
-    request = models.ForeignKey(
-        ClientRequest, on_delete=models.CASCADE, related_name="attachments"
-    )
+    request = models.ForeignKey(ClientRequest, on_delete=models.CASCADE, related_name="attachments")
     message = models.ForeignKey(
         RequestMessage, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
     )

@@ -8,7 +8,6 @@ own folder so the evidence orphan sweep never mistakes them for its own leftover
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 
 from django.core.files.uploadedfile import UploadedFile
@@ -47,8 +46,9 @@ def stage_attachments(uploads: Iterable[UploadedFile]) -> list[StagedFile]:
     staged = stage_all(files)
     for item in staged:
         # Same random name, our own folder.
-        item.relative_path = f"{FOLDER}/{item.relative_path.rsplit('/', 2)[-2]}/" + (
-            item.relative_path.rsplit("/", 1)[-1]
+        item.relative_path = (
+            f"{FOLDER}/{item.relative_path.rsplit('/', 2)[-2]}/"
+            + (item.relative_path.rsplit("/", 1)[-1])
         )
     return staged
 
@@ -56,4 +56,4 @@ def stage_attachments(uploads: Iterable[UploadedFile]) -> list[StagedFile]:
 def move_into_place(staged: list[StagedFile]) -> None:
     for item in staged:
         item.final_path.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(item.temp_path, item.final_path)
+        item.temp_path.replace(item.final_path)  # same filesystem: an atomic rename

@@ -19,9 +19,7 @@ urlpatterns = [
     path("manage/", staff.manage, name="manage"),
     path("manage/projects/<int:pk>/publication/", staff.publication, name="publication"),
     path("manage/invite/", staff.invite, name="invite"),
-    path(
-        "manage/invitations/<int:pk>/revoke/", staff.invitation_revoke, name="invitation_revoke"
-    ),
+    path("manage/invitations/<int:pk>/revoke/", staff.invitation_revoke, name="invitation_revoke"),
     path("manage/access-log/", staff.access_log, name="access_log"),
     path("manage/preview/<int:contact_id>/", preview.preview_home, name="preview_home"),
     path(

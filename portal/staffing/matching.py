@@ -12,9 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import (
     DecimalField,
+    F,
     IntegerField,
     OuterRef,
     Q,
@@ -95,8 +97,12 @@ def _client_project_ids(project: Project) -> list[int]:
 
 def candidate_rows(
     request: StaffingRequest, weeks: list[date], needs: list[tuple[int, str, int, bool]]
-) -> QuerySet[ConsultantProfile]:
-    """One query: every active profile with its load, skill levels and client hours."""
+) -> QuerySet[ConsultantProfile, dict[str, Any]]:
+    """One query: every active profile with its load, skill levels and client hours.
+
+    Plain rows (dicts), not model instances: building 2,000 instances with their joined
+    employee and role costs more than the query itself.
+    """
     money = DecimalField(max_digits=12, decimal_places=2)
     booked = (
         BookingWeek.objects.filter(consultant_id=OuterRef("pk"), week_start__in=weeks)
@@ -114,25 +120,46 @@ def candidate_rows(
         .annotate(total=Sum("unit_amount"))
         .values("total")
     )
-    rows = ConsultantProfile.objects.active().select_related("job_role", "employee")
-    rows = rows.annotate(
-        booked_hours=Coalesce(
-            Subquery(booked, output_field=money), Value(ZERO), output_field=money
-        ),
-        client_hours=Coalesce(
-            Subquery(worked, output_field=money), Value(ZERO), output_field=money
-        ),
-    )
-    for skill_id, _name, _min, _required in needs:
-        level = ConsultantSkill.objects.filter(profile_id=OuterRef("pk"), skill_id=skill_id)
-        rows = rows.annotate(
-            **{
-                f"skill_{skill_id}": Coalesce(
-                    Subquery(level.values("level")[:1], output_field=IntegerField()), Value(0)
-                )
-            }
+    skill_levels = {
+        f"skill_{skill_id}": Coalesce(
+            Subquery(
+                ConsultantSkill.objects.filter(profile_id=OuterRef("pk"), skill_id=skill_id).values(
+                    "level"
+                )[:1],
+                output_field=IntegerField(),
+            ),
+            Value(0),
         )
-    return rows
+        for skill_id, _name, _min, _required in needs
+    }
+    return (
+        ConsultantProfile.objects.active()
+        .annotate(
+            booked_hours=Coalesce(
+                Subquery(booked, output_field=money), Value(ZERO), output_field=money
+            ),
+            client_hours=Coalesce(
+                Subquery(worked, output_field=money), Value(ZERO), output_field=money
+            ),
+            role_name=F("job_role__name"),
+            calendar_id=F("employee__calendar_id"),
+            odoo_user_id=F("employee__user_id"),
+            **skill_levels,
+        )
+        .values(
+            "pk",
+            "name",
+            "job_role_id",
+            "role_name",
+            "calendar_id",
+            "odoo_user_id",
+            "utilisation_target_pct",
+            "utilisation_ceiling_pct",
+            "booked_hours",
+            "client_hours",
+            *skill_levels,
+        )
+    )
 
 
 def skill_needs(request: StaffingRequest) -> list[tuple[int, str, int, bool]]:
@@ -142,26 +169,42 @@ def skill_needs(request: StaffingRequest) -> list[tuple[int, str, int, bool]]:
     ]
 
 
+@dataclass(frozen=True)
+class _Context:
+    """What every candidate is measured against, computed once per request."""
+
+    request: StaffingRequest
+    weeks: list[date]
+    needed: Decimal
+    needs: list[tuple[int, str, int, bool]]
+    capacity_of: dict[int | None, Decimal]
+    tasks: dict[int, dict[date, Decimal]]
+    cards: dict[int, Decimal]
+
+
 def rank_candidates(
     request: StaffingRequest, *, today: date, limit: int | None = 20
 ) -> list[Candidate]:
-    """Candidates for `request`, best first, each with the reasons for its place."""
+    """Candidates for `request`, best first, each with the reasons for its place.
+
+    Every profile gets a quick numeric score; only the `limit` shown are explained.
+    """
     new = spread_weekly(request.start_date, request.end_date, request.hours_per_week)
     weeks = sorted(new)
-    needed = sum(new.values(), ZERO)
     needs = skill_needs(request)
     rows = list(candidate_rows(request, weeks, needs))
-
-    capacity_of = weekly_hours_by_calendar({r.employee.calendar_id for r in rows})
-    tasks = task_load(None, weeks, today)
-    client = client_id_of(request.project)
-    cards = _cards(request, client)
-
-    candidates = [
-        _score(request, row, weeks, needed, needs, capacity_of, tasks, cards) for row in rows
-    ]
-    candidates.sort(key=lambda c: (-c.score, c.name, c.profile_id))
-    return candidates[:limit] if limit else candidates
+    ctx = _Context(
+        request=request,
+        weeks=weeks,
+        needed=sum(new.values(), ZERO),
+        needs=needs,
+        capacity_of=weekly_hours_by_calendar({r["calendar_id"] for r in rows}),
+        tasks=task_load(None, weeks, today),
+        cards=_cards(request, client_id_of(request.project)),
+    )
+    scored = sorted((-_measure(row, ctx).score, row["name"], row["pk"], row) for row in rows)
+    chosen = scored[:limit] if limit else scored
+    return [_explain(row, ctx) for *_, row in chosen]
 
 
 def _cards(request: StaffingRequest, client: int | None) -> dict[int, Decimal]:
@@ -180,119 +223,130 @@ def _cards(request: StaffingRequest, client: int | None) -> dict[int, Decimal]:
     return {role_id: key[2] for role_id, key in best.items()}
 
 
-def _score(
-    request: StaffingRequest,
-    row: ConsultantProfile,
-    weeks: list[date],
-    needed: Decimal,
-    needs: list[tuple[int, str, int, bool]],
-    capacity_of: dict[int | None, Decimal],
-    tasks: dict[int, dict[date, Decimal]],
-    cards: dict[int, Decimal],
-) -> Candidate:
-    reasons: list[Reason] = []
+@dataclass(frozen=True)
+class _Measures:
+    score: float
+    skill_fit: float
+    missing: list[str]
+    capacity: Decimal
+    load: Decimal
+    free: Decimal
+    utilisation: Decimal
+    role_match: bool
+    card: Decimal | None
 
+
+def _measure(row: dict[str, Any], ctx: _Context) -> _Measures:
+    """The numbers that place one candidate; cheap, as it runs for every profile."""
     # Skills: a required skill weighs twice an optional one; levels above the minimum
     # earn a little, below it half credit at most.
-    weight_sum = Decimal(0)
-    credit = Decimal(0)
+    weight_sum = credit = 0.0
     missing: list[str] = []
-    shown: list[str] = []
-    for skill_id, name, min_level, required in needs:
-        level = int(getattr(row, f"skill_{skill_id}"))
-        weight = Decimal(2 if required else 1)
+    for skill_id, name, min_level, required in ctx.needs:
+        level = row[f"skill_{skill_id}"]
+        weight = 2.0 if required else 1.0
         weight_sum += weight
         if level >= min_level:
-            credit += weight * min(
-                Decimal(1) + Decimal("0.05") * (level - min_level), Decimal("1.1")
-            )
-            shown.append(f"{name} {level}/5 (≥{min_level})")
+            credit += weight * min(1 + 0.05 * (level - min_level), 1.1)
         else:
-            credit += weight * Decimal(level) / min_level / 2
-            shown.append(f"{name} {level}/5 (needs {min_level})")
+            credit += weight * level / min_level / 2
             if required:
                 missing.append(f"{name} ≥{min_level}")
-    skill_fit = credit / weight_sum / Decimal("1.1") if weight_sum else Decimal(1)
-    if needs:
-        tone = "bad" if missing else "ok"
-        reasons.append(Reason("Skills", "; ".join(shown), tone))
+    skill_fit = credit / weight_sum / 1.1 if weight_sum else 1.0
 
     # Capacity over the request's weeks: calendar hours minus bookings and task load.
-    weekly = capacity_of.get(row.employee.calendar_id, capacity_of[None])
-    capacity = weekly * len(weeks)
-    user_load = tasks.get(row.employee.user_id or -1, {})
-    task_hours = sum((user_load.get(w, ZERO) for w in weeks), ZERO)
-    load = (row.booked_hours + task_hours).quantize(Decimal("0.01"))  # type: ignore[attr-defined]
+    weekly = ctx.capacity_of.get(row["calendar_id"], ctx.capacity_of[None])
+    capacity = weekly * len(ctx.weeks)
+    user_load = ctx.tasks.get(row["odoo_user_id"] or -1)
+    task_hours = sum((user_load.get(w, ZERO) for w in ctx.weeks), ZERO) if user_load else ZERO
+    load = row["booked_hours"] + task_hours
     free = max(capacity - load, ZERO)
-    availability = min(free / needed, Decimal(1)) if needed else Decimal(1)
-    reasons.append(
-        Reason(
-            "Capacity",
-            f"{free:.0f} h free of {capacity:.0f} h over {len(weeks)} weeks; needs {needed:.0f} h",
-            "ok" if free >= needed else ("warn" if free > 0 else "bad"),
-        )
-    )
-
+    needed = ctx.needed
+    availability = float(min(free / needed, Decimal(1))) if needed else 1.0
     utilisation = _pct(load + needed, capacity) if capacity else Decimal("999")
-    ceiling_ok = utilisation <= row.utilisation_ceiling_pct
-    reasons.append(
-        Reason(
-            "Utilisation after booking",
-            f"{fmt_pct(utilisation)} (target {fmt_pct(row.utilisation_target_pct)}, "
-            f"ceiling {fmt_pct(row.utilisation_ceiling_pct)})",
-            "ok"
-            if utilisation <= row.utilisation_target_pct
-            else ("warn" if ceiling_ok else "bad"),
-        )
-    )
 
-    role_match = row.job_role_id == request.job_role_id
-    reasons.append(
-        Reason("Role", str(row.job_role or "no role set"), "ok" if role_match else "warn")
-    )
-
-    card = cards.get(row.job_role_id or request.job_role_id)
-    deviation = _pct(request.bill_rate - card, card) if card else None
-    rate_ok = card is None or request.bill_rate >= card
-    if card is None:
-        reasons.append(Reason("Rate", f"no rate card in {request.currency}", "warn"))
-    else:
-        reasons.append(
-            Reason(
-                "Rate",
-                f"proposed {request.bill_rate:.2f} vs card {card:.2f} {request.currency} "
-                f"({'+' if deviation and deviation > 0 else ''}{fmt_pct(deviation or ZERO)})",
-                "ok" if rate_ok else "bad",
-            )
-        )
-
-    client_hours = row.client_hours  # type: ignore[attr-defined]
-    if client_hours > 0:
-        reasons.append(Reason("Client", f"worked {client_hours:.0f} h for this client", "ok"))
-
+    role_match = row["job_role_id"] == ctx.request.job_role_id
+    card = ctx.cards.get(row["job_role_id"] or ctx.request.job_role_id)
+    rate_ok = card is None or ctx.request.bill_rate >= card
     score = (
         W_SKILLS * skill_fit
         + W_AVAILABILITY * availability
         + (W_ROLE if role_match else 0)
-        + (W_CLIENT if client_hours > 0 else 0)
-        + (W_CEILING if ceiling_ok else 0)
+        + (W_CLIENT if row["client_hours"] > 0 else 0)
+        + (W_CEILING if utilisation <= row["utilisation_ceiling_pct"] else 0)
         + (W_RATE if rate_ok else 0)
         - MISSING_REQUIRED_PENALTY * len(missing)
     )
+    return _Measures(
+        round(score, 1), skill_fit, missing, capacity, load, free, utilisation, role_match, card
+    )
+
+
+def _explain(row: dict[str, Any], ctx: _Context) -> Candidate:
+    """A shown candidate: its measures and the reasons behind them, in words."""
+    m = _measure(row, ctx)
+    request = ctx.request
+    reasons: list[Reason] = []
+    if ctx.needs:
+        shown = []
+        for skill_id, name, min_level, _required in ctx.needs:
+            level = row[f"skill_{skill_id}"]
+            verdict = f"≥{min_level}" if level >= min_level else f"needs {min_level}"
+            shown.append(f"{name} {level}/5 ({verdict})")
+        reasons.append(Reason("Skills", "; ".join(shown), "bad" if m.missing else "ok"))
+
+    needed = ctx.needed
+    reasons.append(
+        Reason(
+            "Capacity",
+            f"{m.free:.0f} h free of {m.capacity:.0f} h over {len(ctx.weeks)} weeks; "
+            f"needs {needed:.0f} h",
+            "ok" if m.free >= needed else ("warn" if m.free > 0 else "bad"),
+        )
+    )
+    target, ceiling = row["utilisation_target_pct"], row["utilisation_ceiling_pct"]
+    reasons.append(
+        Reason(
+            "Utilisation after booking",
+            f"{fmt_pct(m.utilisation)} (target {fmt_pct(target)}, ceiling {fmt_pct(ceiling)})",
+            "ok" if m.utilisation <= target else ("warn" if m.utilisation <= ceiling else "bad"),
+        )
+    )
+    reasons.append(
+        Reason("Role", row["role_name"] or "no role set", "ok" if m.role_match else "warn")
+    )
+    deviation = _pct(request.bill_rate - m.card, m.card) if m.card else None
+    if m.card is None:
+        reasons.append(Reason("Rate", f"no rate card in {request.currency}", "warn"))
+    else:
+        sign = "+" if deviation and deviation > 0 else ""
+        reasons.append(
+            Reason(
+                "Rate",
+                f"proposed {request.bill_rate:.2f} vs card {m.card:.2f} {request.currency} "
+                f"({sign}{fmt_pct(deviation or ZERO)})",
+                "ok" if request.bill_rate >= m.card else "bad",
+            )
+        )
+    if row["client_hours"] > 0:
+        reasons.append(
+            Reason("Client", f"worked {row['client_hours']:.0f} h for this client", "ok")
+        )
+
     return Candidate(
-        profile_id=row.pk,
-        name=row.name,
-        job_role=str(row.job_role or ""),
-        score=Decimal(score).quantize(Decimal("0.1")),
-        capacity_hours=capacity,
-        load_hours=load,
+        profile_id=row["pk"],
+        name=row["name"],
+        job_role=row["role_name"] or "",
+        score=Decimal(str(m.score)),
+        capacity_hours=m.capacity,
+        load_hours=m.load.quantize(Decimal("0.01")),
         needed_hours=needed,
-        free_hours=free,
-        utilisation_after_pct=utilisation,
-        ceiling_pct=row.utilisation_ceiling_pct,
-        missing_required=missing,
-        worked_with_client_hours=client_hours,
-        card_rate=card,
+        free_hours=m.free.quantize(Decimal("0.01")),
+        utilisation_after_pct=m.utilisation,
+        ceiling_pct=ceiling,
+        missing_required=m.missing,
+        worked_with_client_hours=row["client_hours"],
+        card_rate=m.card,
         rate_deviation_pct=deviation,
         reasons=reasons,
     )

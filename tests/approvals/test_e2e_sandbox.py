@@ -75,13 +75,15 @@ def test_discount_is_approved_in_the_inbox_and_reaches_odoo(
     # Finance is away: the stand-in gets the pending item too.
     client.force_login(fin)
     today = dt.date.today()
-    client.post(
+    response = client.post(
         reverse("approvals:delegations"),
-        {"delegate": stand_in.pk, "starts_on": today, "ends_on": today + dt.timedelta(days=3)},
+        {"delegate": stand_in.pk, "starts_on": today, "ends_on": today + dt.timedelta(days=14)},
     )
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    assert Assignment.objects.filter(user=stand_in, on_behalf_of=fin, active=True).exists()
     # The demo moves the clock: far past the due time, the step escalates one level.
     due = approval.steps.get().due_at
-    at = (due + dt.timedelta(days=3)).strftime("%Y-%m-%d %H:%M")
+    at = (due + dt.timedelta(days=5)).strftime("%Y-%m-%d %H:%M")
     call_command("approvals_escalate", "--at", at, stdout=StringIO())
     step = approval.steps.get()
     assert step.escalation_level >= 1

@@ -16,13 +16,19 @@ from tests.factories import person
 def private_files(settings: Any, tmp_path: Path) -> Path:
     settings.PRIVATE_FILES_ROOT = tmp_path / "private"
     settings.PORTAL_BASE_URL = "http://testserver"
+    # Fast hashing for the many personas (PBKDF2 costs ~0.3 s per user).
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     return settings.PRIVATE_FILES_ROOT  # type: ignore[no-any-return]
 
 
 @pytest.fixture(autouse=True)
-def no_worker_wakeup(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Unit tests check outbox rows; they must not send wake-ups to a real broker."""
-    monkeypatch.setattr("portal.odoo.outbox._wake_worker", lambda: None)
+def no_worker_wakeup(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unit tests check outbox rows; they must not send wake-ups to a real broker.
+
+    End-to-end tests with a real worker keep them.
+    """
+    if "celery_worker_process" not in request.fixturenames:
+        monkeypatch.setattr("portal.odoo.outbox._wake_worker", lambda: None)
 
 
 @pytest.fixture
@@ -81,7 +87,10 @@ def project2(client2, unit, pm_odoo):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def contact1(client1):  # type: ignore[no-untyped-def]
     return person(
-        "alice@client1.example", Role.CLIENT_CONTACT, None, client_partner_id=client1.pk,
+        "alice@client1.example",
+        Role.CLIENT_CONTACT,
+        None,
+        client_partner_id=client1.pk,
         full_name="Alice Client",
     )
 
@@ -89,6 +98,9 @@ def contact1(client1):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def contact2(client2):  # type: ignore[no-untyped-def]
     return person(
-        "bob@client2.example", Role.CLIENT_CONTACT, None, client_partner_id=client2.pk,
+        "bob@client2.example",
+        Role.CLIENT_CONTACT,
+        None,
+        client_partner_id=client2.pk,
         full_name="Bob Other",
     )

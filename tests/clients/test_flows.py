@@ -61,7 +61,12 @@ def test_publishing_a_summary_shows_it_mails_contacts_and_posts_a_project_update
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             reverse("clients:summary_edit", args=[draft.pk]),
-            {"title": "Week 10: on plan", "status": "on_track", "body": "Design done.", "publish": "1"},
+            {
+                "title": "Week 10: on plan",
+                "status": "on_track",
+                "body": "Design done.",
+                "publish": "1",
+            },
         )
 
     assert response.status_code == 302
@@ -104,7 +109,11 @@ def test_client_never_sees_a_draft(client, contact1, project1):  # type: ignore[
 
 
 def _submit(client, project, **extra):  # type: ignore[no-untyped-def]
-    data = {"subject": "Export fails", "description": "The CSV export times out.", "urgency": "normal"}
+    data = {
+        "subject": "Export fails",
+        "description": "The CSV export times out.",
+        "urgency": "normal",
+    }
     data.update(extra)
     return client.post(reverse("clients:request_new", args=[project.pk]), data)
 
@@ -142,9 +151,16 @@ def test_a_routing_rule_by_urgency_sends_urgent_requests_to_the_delivery_leader(
 
 @pytest.mark.parametrize(
     ("name", "content"),
-    [("page.html", HTML), ("photo.png", HTML), ("scope.pdf", b"<html>" + PDF), ("d.svg", b"<svg/>")],
+    [
+        ("page.html", HTML),
+        ("photo.png", HTML),
+        ("scope.pdf", b"<html>" + PDF),
+        ("d.svg", b"<svg/>"),
+    ],
 )
-def test_active_content_attachments_refuse_the_whole_request(client, contact1, project1, name, content):  # type: ignore[no-untyped-def]
+def test_active_content_attachments_refuse_the_whole_request(
+    client, contact1, project1, name, content
+):  # type: ignore[no-untyped-def]
     client.force_login(contact1)
 
     response = _submit(client, project1, attachments=[SimpleUploadedFile(name, content)])
@@ -194,7 +210,10 @@ def test_internal_notes_never_reach_the_client(client, contact1, project1, pm): 
     _submit(client, project1)
     request = ClientRequest.objects.get()
     services.add_reply(
-        request, actor=pm, body="Budget is tight on this client", internal=True,
+        request,
+        actor=pm,
+        body="Budget is tight on this client",
+        internal=True,
         files=[SimpleUploadedFile("internal.pdf", PDF)],
     )
     services.add_reply(request, actor=pm, body="We are on it.")
@@ -295,7 +314,9 @@ def test_a_tampered_invitation_link_is_refused(client, account_manager, client1,
     assert "not valid" in response.content.decode()
 
 
-def test_an_invitation_opened_by_a_signed_in_user_exposes_nothing(client, account_manager, client1, contact2, project1):  # type: ignore[no-untyped-def]
+def test_an_invitation_opened_by_a_signed_in_user_exposes_nothing(
+    client, account_manager, client1, contact2, project1
+):  # type: ignore[no-untyped-def]
     path = _invite(account_manager, client1)
     client.force_login(contact2)
 
@@ -313,4 +334,6 @@ def test_sign_up_without_an_invitation_is_closed(client):  # type: ignore[no-unt
 
 def test_an_account_manager_cannot_invite_for_another_units_client(other_am, client1, project1):  # type: ignore[no-untyped-def]
     with pytest.raises(services.invitations.NotAllowed):
-        services.invite_contact(actor=other_am, email="x@client1.example", client_partner_id=client1.pk)
+        services.invite_contact(
+            actor=other_am, email="x@client1.example", client_partner_id=client1.pk
+        )

@@ -89,8 +89,12 @@ def test_account_manager_sees_the_access_log_of_their_clients(
     client, account_manager, contact1, project1
 ):  # type: ignore[no-untyped-def]
     ClientAccessLog.objects.create(
-        user=contact1, client_partner_id=contact1.client_partner_id, action="evidence.downloaded",
-        object_type="milestones.evidence", object_id="7", label="handover.pdf",
+        user=contact1,
+        client_partner_id=contact1.client_partner_id,
+        action="evidence.downloaded",
+        object_type="milestones.evidence",
+        object_id="7",
+        label="handover.pdf",
     )
     client.force_login(account_manager)
 
@@ -148,7 +152,7 @@ def test_preview_shows_the_contacts_view_with_a_banner_and_is_audited(
     assert response.status_code == 200
     assert "Preview:" in body and contact1.email in body
     assert project1.name in body and project2.name not in body
-    assert "<form method=\"post\" enctype" not in body
+    assert '<form method="post" enctype' not in body
     assert AuditEvent.objects.filter(action="clients.preview.viewed").count() == 1
     assert not ClientAccessLog.objects.exists()
 

@@ -79,6 +79,10 @@ NO_OBJECT_ID = {
     "odoo:ops_resume",
     "odoo:ops_webhooks",
     "odoo:ops_reconcile",
+    "health",
+    "dashboards:risk",
+    "dashboards:kpis",
+    "dashboards:operations",
 }
 # Namespaces and name prefixes of third-party pages (allauth's account pages, the admin,
 # the API's schema and docs) that take no object id of ours.
@@ -105,7 +109,9 @@ def _walk(patterns: list[Any], namespace: str = "", prefix: str = "") -> Iterato
             yield from _walk(entry.url_patterns, ns, prefix + str(entry.pattern))
         elif isinstance(entry, URLPattern):
             converters = getattr(entry.pattern, "converters", {})
-            kwargs = {k: type(v).__name__.replace("Converter", "").lower() for k, v in converters.items()}
+            kwargs = {
+                k: type(v).__name__.replace("Converter", "").lower() for k, v in converters.items()
+            }
             regex = getattr(entry.pattern, "regex", None)
             if not converters and regex is not None:
                 kwargs = {k: "re" for k in regex.groupindex}
@@ -152,7 +158,10 @@ def world(unit, project1, contact1):  # type: ignore[no-untyped-def]
     today = timezone.localdate()
     staff = person("pm-walk@firm.example", Role.PROJECT_MANAGER, unit)
     partner = Partner.objects.create(
-        id=OTHER, name=f"{MARKER} Corp", display_name=f"{MARKER} Corp", is_company=True,
+        id=OTHER,
+        name=f"{MARKER} Corp",
+        display_name=f"{MARKER} Corp",
+        is_company=True,
         commercial_partner_id=OTHER,
     )
     order = SaleOrder.objects.create(id=OTHER, name=f"S-{MARKER}", state="sale", partner=partner)
@@ -172,29 +181,56 @@ def world(unit, project1, contact1):  # type: ignore[no-untyped-def]
     )
     Timesheet.objects.create(id=OTHER, name=f"{MARKER} time", date=today, project=project)
     contact2 = person(
-        "walk@client2.example", Role.CLIENT_CONTACT, None, client_partner_id=OTHER,
-        full_name=f"{MARKER} contact", id=OTHER,
+        "walk@client2.example",
+        Role.CLIENT_CONTACT,
+        None,
+        client_partner_id=OTHER,
+        full_name=f"{MARKER} contact",
+        id=OTHER,
     )
     StatusSummary.objects.create(
-        id=OTHER, project=project, iso_year=2026, iso_week=10, title=f"{MARKER} summary",
-        body=MARKER, state="published",
+        id=OTHER,
+        project=project,
+        iso_year=2026,
+        iso_week=10,
+        title=f"{MARKER} summary",
+        body=MARKER,
+        state="published",
     )
     request = ClientRequest.objects.create(
-        id=OTHER, project=project, client_partner_id=OTHER, subject=f"{MARKER} request",
-        description=MARKER, submitted_by=contact2,
+        id=OTHER,
+        project=project,
+        client_partner_id=OTHER,
+        subject=f"{MARKER} request",
+        description=MARKER,
+        submitted_by=contact2,
     )
     message = RequestMessage.objects.create(id=OTHER, request=request, body=MARKER)
     RequestAttachment.objects.create(
-        id=OTHER, request=request, message=message, original_name=f"{MARKER}.pdf",
-        stored_path="client-requests/aa/walk", content_type="application/pdf", size=1, sha256="0",
+        id=OTHER,
+        request=request,
+        message=message,
+        original_name=f"{MARKER}.pdf",
+        stored_path="client-requests/aa/walk",
+        content_type="application/pdf",
+        size=1,
+        sha256="0",
     )
     Invitation.objects.create(
-        id=OTHER, email="new@client2.example", client_partner_id=OTHER, token_hash="x" * 64,
+        id=OTHER,
+        email="new@client2.example",
+        client_partner_id=OTHER,
+        token_hash="x" * 64,
         expires_at=timezone.now() + dt.timedelta(days=1),
     )
     ClientAccessLog.objects.create(
-        id=OTHER, user=contact2, client_partner_id=OTHER, action="viewed", object_type="x",
-        object_id="1", label=MARKER,
+        id=OTHER,
+        user=contact2,
+        client_partner_id=OTHER,
+        action="viewed",
+        object_type="x",
+        object_id="1",
+        label=MARKER,
     )
     _other_apps(milestone, project, unit, staff)
     return OTHER
@@ -211,24 +247,51 @@ def _other_apps(milestone: Milestone, project: Project, unit: Any, staff: Any) -
             key="deliverable", defaults={"label": "Deliverable"}
         )
         apps.get_model("milestones", "Evidence").objects.create(
-            id=OTHER, record=record, slot=slot, version=1, original_name=f"{MARKER}.pdf",
-            stored_path="evidence/aa/walk", content_type="application/pdf", size=1, sha256="0",
+            id=OTHER,
+            record=record,
+            slot=slot,
+            version=1,
+            original_name=f"{MARKER}.pdf",
+            stored_path="evidence/aa/walk",
+            content_type="application/pdf",
+            size=1,
+            sha256="0",
         )
         apps.get_model("milestones", "SignOff").objects.create(
-            id=OTHER, record=record, decision="accepted", typed_name=MARKER, signed_at=now,
+            id=OTHER,
+            record=record,
+            decision="accepted",
+            typed_name=MARKER,
+            signed_at=now,
         )
     if apps.is_installed("portal.approvals"):
         apps.get_model("approvals", "ApprovalRequest").objects.create(
-            id=OTHER, kind="discount", subject_type="x.y", subject_id="1", requester=staff,
-            title=f"{MARKER} approval", requester_name="x", client_id=OTHER,
-            project_id=project.pk, business_unit=unit, submitted_at=now,
+            id=OTHER,
+            kind="discount",
+            subject_type="x.y",
+            subject_id="1",
+            requester=staff,
+            title=f"{MARKER} approval",
+            requester_name="x",
+            client_id=OTHER,
+            project_id=project.pk,
+            business_unit=unit,
+            submitted_at=now,
         )
     if apps.is_installed("portal.staffing"):
         role = apps.get_model("staffing", "JobRole").objects.create(name=f"{MARKER} role")
         apps.get_model("staffing", "StaffingRequest").objects.create(
-            id=OTHER, project=project, business_unit=unit, requested_by=staff, job_role=role,
-            start_date=now.date(), end_date=now.date(), hours_per_week=Decimal("8"),
-            total_hours=Decimal("8"), bill_rate=Decimal("100"), currency="EUR",
+            id=OTHER,
+            project=project,
+            business_unit=unit,
+            requested_by=staff,
+            job_role=role,
+            start_date=now.date(),
+            end_date=now.date(),
+            hours_per_week=Decimal("8"),
+            total_hours=Decimal("8"),
+            bill_rate=Decimal("100"),
+            currency="EUR",
         )
 
 

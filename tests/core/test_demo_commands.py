@@ -110,3 +110,14 @@ def test_odoo_sandbox_command_runs_the_sandbox_module_with_serve_implied() -> No
         sys.executable, "-m", "odoo_sandbox", "serve", "--port", "9"
     ]  # fmt: skip
     assert sandbox_command(["serve", "--demo"])[3:] == ["serve", "--demo"]
+
+
+def test_seed_demo_publishes_office_design_to_its_client_only(odoo_demo: None) -> None:
+    from portal.projects.access import visible_to
+
+    seed()
+
+    client1 = User.objects.get(email="client1@demo.example.com")
+    client2 = User.objects.get(email="client2@demo.example.com")
+    assert list(visible_to(client1).values_list("name", flat=True)) == ["Office Design"]
+    assert not visible_to(client2).exists()

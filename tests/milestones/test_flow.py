@@ -30,7 +30,7 @@ def _accepted(ms, pm, client_contact, finance_policy) -> MilestoneRecord:  # typ
     return MilestoneRecord.objects.get(pk=record.pk)
 
 
-def test_checklist_is_data_per_contract_type() -> None:
+def test_checklist_is_data_per_contract_type(checklist) -> None:  # type: ignore[no-untyped-def]
     required = set(EvidenceRequirement.objects.values_list("contract_type", "slot_id"))
 
     assert required == {

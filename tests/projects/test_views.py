@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from portal.core.models import User
+from portal.odoo.models import Milestone, Project, Task
 from tests.factories import person
 from tests.projects.conftest import Firm
 from tests.projects.factories import (
@@ -156,10 +157,12 @@ def test_list_query_count_does_not_grow_with_projects(
 ) -> None:  # type: ignore[no-untyped-def]
     leader = person("leader@example.com", "delivery_leader")
     stage = TaskStageFactory()
-    for i in range(count):
-        project = ProjectFactory(business_unit=unit, name=f"Bulk {i:04d}")
-        TaskFactory(project=project, stage=stage)
-        MilestoneFactory(project=project)
+    projects = Project.objects.bulk_create(
+        ProjectFactory.build(business_unit=unit, name=f"Bulk {i:04d}", partner=None, manager=None)
+        for i in range(count)
+    )
+    Task.objects.bulk_create(TaskFactory.build(project=p, stage=stage) for p in projects)
+    Milestone.objects.bulk_create(MilestoneFactory.build(project=p) for p in projects)
     client = signed_in(leader)
 
     # 1 session, 2 user, 3 the viewer's roles (visible_to), 4 units, 5 clients and

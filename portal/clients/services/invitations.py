@@ -96,9 +96,7 @@ def invite_contact(*, actor: User, email: str, client_partner_id: int) -> tuple[
 def invitation_from_token(token: str) -> Invitation:
     """The usable invitation a link refers to; DomainError with a clear message otherwise."""
     try:
-        data: Any = signing.loads(
-            token, salt=SALT, max_age=timedelta(days=INVITATION_DAYS + 1)
-        )
+        data: Any = signing.loads(token, salt=SALT, max_age=timedelta(days=INVITATION_DAYS + 1))
         invitation_id, secret = int(data["i"]), str(data["s"])
     except signing.SignatureExpired:
         raise DomainError(EXPIRED) from None

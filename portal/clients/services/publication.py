@@ -44,9 +44,7 @@ def unpublish_project(project: Project, *, actor: User) -> ProjectPublication | 
     if not can_publish(actor, project):
         raise NotAllowed("Only an account manager of the project's unit can unpublish it.")
     with transaction.atomic():
-        publication = (
-            ProjectPublication.objects.select_for_update().filter(project=project).first()
-        )
+        publication = ProjectPublication.objects.select_for_update().filter(project=project).first()
         if publication is None or publication.unpublished_at is not None:
             return publication
         publication.unpublished_at = timezone.now()

@@ -86,7 +86,7 @@ def submit_request(
         with transaction.atomic():
             request = ClientRequest.objects.create(
                 project=project,
-                client_partner_id=actor.client_partner_id,
+                client_partner_id=actor.client_partner_id or 0,  # checked above: a contact
                 subject=subject.strip()[:200],
                 description=description.strip(),
                 urgency=urgency,
@@ -125,7 +125,8 @@ def submit_request(
                     [route.assignee.email],
                     f"New client request {request.reference}: {request.subject}",
                     f"{actor.display_name} raised a {request.get_urgency_display().lower()} "
-                    f"request on {project.name}.\n\n{absolute('clients:staff_request', request.pk)}\n",
+                    f"request on {project.name}.\n\n"
+                    f"{absolute('clients:staff_request', request.pk)}\n",
                 )
     except BaseException:
         uploads.discard(staged)
@@ -150,8 +151,10 @@ def add_reply(
     staged = _validated(files)
     try:
         with transaction.atomic():
-            request = ClientRequest.objects.select_for_update().select_related("project").get(
-                pk=request.pk
+            request = (
+                ClientRequest.objects.select_for_update()
+                .select_related("project")
+                .get(pk=request.pk)
             )
             if from_client and request.client_partner_id != actor.client_partner_id:
                 raise NotAllowed("This request belongs to another client.")

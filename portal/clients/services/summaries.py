@@ -50,9 +50,9 @@ def _waiting_signoffs(project: Project) -> list[str]:
         record_model = apps.get_model("milestones", "MilestoneRecord")
     except LookupError:
         return []
-    rows = record_model.objects.filter(
-        milestone__project_id=project.pk, state="ready"
-    ).values_list("milestone__name", flat=True)
+    rows = record_model.objects.filter(milestone__project_id=project.pk, state="ready").values_list(
+        "milestone__name", flat=True
+    )
     return [str(name) for name in rows]
 
 
@@ -230,8 +230,8 @@ def save_summary(
 ) -> StatusSummary:
     _validate(title, status)
     with transaction.atomic():
-        summary = StatusSummary.objects.select_for_update().select_related("project").get(
-            pk=summary.pk
+        summary = (
+            StatusSummary.objects.select_for_update().select_related("project").get(pk=summary.pk)
         )
         _check_editable(summary, actor)
         summary.title, summary.body, summary.status = title.strip(), body.strip(), status
@@ -247,8 +247,8 @@ def publish_summary(
     a project update (outbox, same transaction)."""
     _validate(title, status)
     with transaction.atomic():
-        summary = StatusSummary.objects.select_for_update().select_related("project").get(
-            pk=summary.pk
+        summary = (
+            StatusSummary.objects.select_for_update().select_related("project").get(pk=summary.pk)
         )
         _check_editable(summary, actor)
         project = summary.project
@@ -261,9 +261,7 @@ def publish_summary(
         summary.published_at = timezone.now()
         summary.published_by = actor
         summary.save()
-        audit.record(
-            "clients.summary.published", actor=actor, obj=summary, data={"status": status}
-        )
+        audit.record("clients.summary.published", actor=actor, obj=summary, data={"status": status})
         enqueue(
             "project_update.create",
             summary.outbox_key,
@@ -279,7 +277,9 @@ def publish_summary(
         client_id = _client_of(project)
         if client_id is not None:
             contacts = [
-                c.email for c in client_contacts(client_id) if project.pk in published_project_ids(c)
+                c.email
+                for c in client_contacts(client_id)
+                if project.pk in published_project_ids(c)
             ]
             send_after_commit(
                 contacts,

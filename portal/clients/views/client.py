@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
@@ -30,7 +30,7 @@ from portal.clients.views.common import (
 from portal.core.errors import DomainError
 
 
-def client_messages(request_obj: ClientRequest) -> list:  # type: ignore[type-arg]
+def client_messages(request_obj: ClientRequest) -> list:
     """The conversation a client may see: never internal notes or their files."""
     return list(
         request_obj.messages.filter(internal=False)
@@ -74,7 +74,7 @@ def requests(request: HttpRequest) -> HttpResponse:
     return render(request, "clients/requests.html", {"rows": rows})
 
 
-def _files(request: HttpRequest) -> list:  # type: ignore[type-arg]
+def _files(request: HttpRequest) -> list:
     return request.FILES.getlist("attachments")
 
 
@@ -160,7 +160,7 @@ def _request_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @login_required
 @domain_errors
-def attachment(request: HttpRequest, pk: int) -> FileResponse:
+def attachment(request: HttpRequest, pk: int) -> HttpResponseBase:
     """Serve a request attachment after the access check; never inline (case C18)."""
     user = current_user(request)
     item = get_attachment_for_user(user, pk)
@@ -178,4 +178,3 @@ def attachment(request: HttpRequest, pk: int) -> FileResponse:
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
-

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar, cast
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponseBase
 from django.shortcuts import render
 
 from portal.clients.uploads import SizeLimitUploadHandler
 from portal.core.errors import DomainError
 from portal.core.models import User
 
-View = Callable[..., HttpResponse]
+View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 
 
 def current_user(request: HttpRequest) -> User:
@@ -41,7 +41,7 @@ def domain_errors(view: View) -> View:
     """Answer a refused action with its message and status instead of a server error."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         try:
             return view(request, *args, **kwargs)
         except DomainError as error:
@@ -49,7 +49,7 @@ def domain_errors(view: View) -> View:
                 request, "clients/error.html", {"message": error.message}, status=error.status_code
             )
 
-    return wrapper
+    return cast(View, wrapper)
 
 
 def limit_upload_size(request: HttpRequest) -> None:

@@ -65,8 +65,8 @@ def manage(request: HttpRequest) -> HttpResponse:
     )
     by_client: dict[int, list[Any]] = defaultdict(list)
     for project in projects:
-        company = project.partner.commercial_partner_id or project.partner_id  # type: ignore[union-attr]
-        by_client[company].append(project)
+        company = project.partner.commercial_partner_id or project.partner_id
+        by_client[int(company or 0)].append(project)
     partners = {p.pk: p for p in Partner.objects.filter(pk__in=client_ids)}
     contacts: dict[int, list[User]] = defaultdict(list)
     for contact in User.objects.filter(client_partner_id__in=client_ids).order_by("email"):
@@ -81,9 +81,7 @@ def manage(request: HttpRequest) -> HttpResponse:
         for cid in sorted(client_ids, key=lambda c: str(partners.get(c) or c))
     ]
     invitations = Invitation.objects.filter(client_partner_id__in=client_ids)[:50]
-    return render(
-        request, "clients/manage.html", {"clients": clients, "invitations": invitations}
-    )
+    return render(request, "clients/manage.html", {"clients": clients, "invitations": invitations})
 
 
 @require_POST
@@ -277,5 +275,3 @@ def staff_request_status(request: HttpRequest, pk: int) -> HttpResponse:
         raise DomainError("Choose a status from the list.")
     services.change_request_status(request_obj, actor=user, status=form.cleaned_data["status"])
     return redirect("clients:staff_request", request_obj.pk)
-
-

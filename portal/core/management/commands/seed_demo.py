@@ -7,6 +7,7 @@ and clients exist in the mirror; without them the users are created unlinked.
 
 from __future__ import annotations
 
+import importlib
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -72,16 +73,17 @@ PERSONAS = [
             "Sync status on the home page; admin and operations links.",
             operator_admin=True),
     Persona("client1", "Joel Willis (client)", Role.CLIENT_CONTACT, None,
-            "The client portal: only Office Design's client, once published.",
+            "The client portal: Office Design (published by the seed) and nothing else.",
             client_project="Office Design"),
     Persona("client2", "Deco Addict contact", Role.CLIENT_CONTACT, None,
-            "The client portal of another client: sees nothing of the first.",
+            "Another client: nothing until account@ publishes Home Construction.",
             client_project="Home Construction"),
 ]  # fmt: skip
 
 # Moved to the second unit so that a role held in one unit visibly scopes what is seen:
 # Odoo's R&D project and the generated firm's digital engagements.
 SECOND_UNIT_PROJECTS = ["Research & Development"]
+PUBLISHED_PROJECT = "Office Design"
 SECOND_UNIT_KEYWORDS = ["portal", "mobile", "Cloud", "Integration hub", "Cybersecurity"]
 
 
@@ -101,8 +103,8 @@ class Command(BaseCommand):
             main_unit, second_unit = self.seed_units()
             self.move_projects(second_unit)
             units = {MAIN_UNIT: main_unit, SECOND_UNIT: second_unit}
-            for persona in PERSONAS:
-                self.seed_user(persona, units)
+            users = {p.key: self.seed_user(p, units) for p in PERSONAS}
+            self.publish_first_project(users["account"])
 
         if "approvals_seed_policies" in get_commands():
             call_command("approvals_seed_policies", stdout=self.stdout, stderr=self.stderr)
@@ -193,6 +195,24 @@ class Command(BaseCommand):
                     f"{persona.email}: project {persona.client_project!r} is not in the "
                     "mirror yet (run manage.py odoo_sync); the contact has no client."
                 )
+
+    def publish_first_project(self, account_manager: User) -> None:
+        """Show Office Design to its client, through the client portal's own service.
+
+        Only on the first seed: a project an account manager later unpublished stays so.
+        Home Construction is left for the demo user to publish.
+        """
+        try:
+            publication = importlib.import_module("portal.clients.services.publication")
+            Publication = apps.get_model("clients", "ProjectPublication")
+        except (ImportError, LookupError):
+            self.stdout.write("The client portal is not available; nothing published.")
+            return
+        project = mirror("Project").objects.filter(name=PUBLISHED_PROJECT).first()
+        if project is None or Publication.objects.filter(project_id=project.pk).exists():
+            return
+        publication.publish_project(project, actor=account_manager)
+        self.stdout.write(f"Published {PUBLISHED_PROJECT!r} to its client's contacts.")
 
 
 def login_table() -> str:

@@ -41,7 +41,9 @@ class Command(BaseCommand):
             sys.exit(code)
 
     def launch(self, args: list[str]) -> int:
-        child = subprocess.Popen(sandbox_command(args))  # noqa: S603 - our own interpreter
+        # Its own process group: a terminal's Ctrl-C (or a group kill) reaches the sandbox
+        # once, through us, instead of twice.
+        child = subprocess.Popen(sandbox_command(args), start_new_session=True)  # noqa: S603
 
         def forward(signum: int, frame: FrameType | None) -> None:
             child.send_signal(signum)
