@@ -40,8 +40,15 @@ def seed(consultants: int, in_view: int) -> dict[str, Any]:
     from django.utils import timezone
 
     from portal.core.models import BusinessUnit, RoleMembership, User
-    from portal.odoo.models import Employee, OdooUser, Partner, Project, Task, Timesheet
-    from portal.odoo.models import WorkCalendar
+    from portal.odoo.models import (
+        Employee,
+        OdooUser,
+        Partner,
+        Project,
+        Task,
+        Timesheet,
+        WorkCalendar,
+    )
     from portal.staffing.capacity import next_weeks, spread_weekly
     from portal.staffing.models import (
         Booking,

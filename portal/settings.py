@@ -242,6 +242,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "approvals-escalate": {"task": "portal.approvals.tasks.escalate", "schedule": 300.0},
     "approvals-digests": {"task": "portal.approvals.tasks.send_digests", "schedule": 900.0},
     "odoo-outbox-sweep": {"task": "portal.odoo.tasks.deliver_outbox", "schedule": 60.0},
+    "odoo-inbound-sweep": {"task": "portal.odoo.tasks.sweep_inbound_events", "schedule": 30.0},
     "odoo-reconcile": {"task": "portal.odoo.tasks.reconcile", "schedule": 3600.0},
     "milestones-check": {"task": "portal.milestones.tasks.check_milestones", "schedule": 300.0},
     "milestones-sweep-files": {

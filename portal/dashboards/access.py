@@ -7,10 +7,10 @@ from django.http import HttpRequest
 
 from portal.core.models import Role, RoleMembership, User
 
-RISK_ROLES = [Role.DELIVERY_LEADER, Role.PRACTICE_LEADER, Role.PROJECT_MANAGER,
+RISK_ROLES: list[str] = [Role.DELIVERY_LEADER, Role.PRACTICE_LEADER, Role.PROJECT_MANAGER,
               Role.ACCOUNT_MANAGER, Role.FINANCE, Role.OPERATOR]  # fmt: skip
-KPI_ROLES = [Role.DELIVERY_LEADER, Role.PRACTICE_LEADER, Role.FINANCE, Role.OPERATOR]
-OPS_ROLES = [Role.OPERATOR]
+KPI_ROLES: list[str] = [Role.DELIVERY_LEADER, Role.PRACTICE_LEADER, Role.FINANCE, Role.OPERATOR]
+OPS_ROLES: list[str] = [Role.OPERATOR]
 
 
 def user_of(request: HttpRequest) -> User:
@@ -18,7 +18,7 @@ def user_of(request: HttpRequest) -> User:
     return request.user
 
 
-def unit_scope(user: User, roles: list[Role]) -> list[int] | None:
+def unit_scope(user: User, roles: list[str]) -> list[int] | None:
     """Unit ids where `user` holds one of `roles`; None means every unit (firm-wide).
 
     Raises PermissionDenied when the person holds none of them anywhere: a dashboard is a

@@ -63,7 +63,9 @@ def expected_hours(attendances: list[dict[str, Any]], tz_name: str | None, monda
             continue
         day = monday + timedelta(days=weekday)
         begin, finish = _at(day, start, tzinfo), _at(day, end, tzinfo)
-        seconds += (finish.astimezone(ZoneInfo("UTC")) - begin.astimezone(ZoneInfo("UTC"))).total_seconds()
+        seconds += (
+            finish.astimezone(ZoneInfo("UTC")) - begin.astimezone(ZoneInfo("UTC"))
+        ).total_seconds()
     return (Decimal(seconds) / 3600).quantize(Decimal("0.01"))
 
 
@@ -74,7 +76,9 @@ def _expected_cached(key: str, tz_name: str | None, monday: date, raw: str) -> D
     return expected_hours(json.loads(raw), tz_name, monday)
 
 
-def logged_by_week(employee_ids: list[int], first: date, last: date) -> dict[tuple[int, date], Decimal]:
+def logged_by_week(
+    employee_ids: list[int], first: date, last: date
+) -> dict[tuple[int, date], Decimal]:
     """Hours logged per (employee, ISO week Monday), summed in the database."""
     rows = (
         Timesheet.objects.filter(
@@ -150,11 +154,12 @@ def compliance_kpi(
             return None
         return (pair[0] * 100 / pair[1]).quantize(Decimal("0.1"))
 
-    kpi.weekly = [
-        Point(week_label(w), pct(week_sum.get(w)), counted.get(w, 0), w) for w in weeks
-    ]
+    kpi.weekly = [Point(week_label(w), pct(week_sum.get(w)), counted.get(w, 0), w) for w in weeks]
     kpi.by_unit = sorted(
-        (Point(units.get(u, NO_UNIT) if u else NO_UNIT, pct(pair), 0) for u, pair in unit_sum.items()),
+        (
+            Point(units.get(u, NO_UNIT) if u else NO_UNIT, pct(pair), 0)
+            for u, pair in unit_sum.items()
+        ),
         key=lambda p: p.label,
     )
     total = [sum((p[0] for p in week_sum.values()), Decimal(0)),

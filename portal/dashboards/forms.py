@@ -17,17 +17,33 @@ def _int(value: Any) -> int | None:
 
 
 class RiskFilterForm(forms.Form):
-    unit = forms.TypedChoiceField(label="Business unit", required=False, coerce=int,
-                                  empty_value=None)
+    unit = forms.TypedChoiceField(
+        label="Business unit", required=False, coerce=int, empty_value=None
+    )
     client = forms.TypedChoiceField(label="Client", required=False, coerce=int, empty_value=None)
-    manager = forms.TypedChoiceField(label="Project manager", required=False, coerce=int,
-                                     empty_value=None)
-    rating = forms.ChoiceField(label="Rating", required=False, choices=[
-        ("", "Any"), ("red", "At risk"), ("amber", "Watch or worse"), ("none", "Not rated")])
+    manager = forms.TypedChoiceField(
+        label="Project manager", required=False, coerce=int, empty_value=None
+    )
+    rating = forms.ChoiceField(
+        label="Rating",
+        required=False,
+        choices=[
+            ("", "Any"),
+            ("red", "At risk"),
+            ("amber", "Watch or worse"),
+            ("none", "Not rated"),
+        ],
+    )
     sort = forms.ChoiceField(label="Sort", required=False, choices=SORTS)  # fmt: skip
 
-    def __init__(self, data: Any, *, units: list[tuple[int, str]],
-                 clients: list[tuple[int, str]], managers: list[tuple[int, str]]) -> None:  # fmt: skip
+    def __init__(
+        self,
+        data: Any,
+        *,
+        units: list[tuple[int, str]],
+        clients: list[tuple[int, str]],
+        managers: list[tuple[int, str]],
+    ) -> None:
         super().__init__(data)
         self.fields["unit"].choices = [("", "All units"), *units]  # type: ignore[attr-defined]
         self.fields["client"].choices = [("", "All clients"), *clients]  # type: ignore[attr-defined]
@@ -42,8 +58,9 @@ class RiskFilterForm(forms.Form):
 
 
 class KpiFilterForm(forms.Form):
-    unit = forms.TypedChoiceField(label="Business unit", required=False, coerce=int,
-                                  empty_value=None)
+    unit = forms.TypedChoiceField(
+        label="Business unit", required=False, coerce=int, empty_value=None
+    )
 
     def __init__(self, data: Any, *, units: list[tuple[int, str]]) -> None:
         super().__init__(data)

@@ -89,7 +89,7 @@ def queue_depth() -> int | None:
             import redis
 
             client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
-            return int(client.llen(QUEUE_NAME))  # type: ignore[arg-type]
+            return int(client.llen(QUEUE_NAME))
     except (OSError, ValueError) as exc:
         logger.warning("Queue depth unreadable: %s", exc)
     except Exception as exc:  # noqa: BLE001 - redis errors vary by version; logged, not raised

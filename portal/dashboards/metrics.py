@@ -42,43 +42,72 @@ class PortalCollector(Collector):
             return
         now = figures.now
 
-        yield _gauge("portal_outbox_backlog", "Outbox rows waiting for delivery",
-                     figures.outbox_pending)
-        yield _gauge("portal_outbox_oldest_age_seconds", "Age of the oldest pending outbox row",
-                     figures.outbox_oldest_age or 0)
-        yield _gauge("portal_outbox_dead_letters", "Outbox rows in the dead-letter queue",
-                     figures.dead_letters)
-        yield _gauge("portal_outbox_paused", "1 while the outbox is paused",
-                     int(figures.outbox_paused))
+        yield _gauge(
+            "portal_outbox_backlog", "Outbox rows waiting for delivery", figures.outbox_pending
+        )
+        yield _gauge(
+            "portal_outbox_oldest_age_seconds",
+            "Age of the oldest pending outbox row",
+            figures.outbox_oldest_age or 0,
+        )
+        yield _gauge(
+            "portal_outbox_dead_letters",
+            "Outbox rows in the dead-letter queue",
+            figures.dead_letters,
+        )
+        yield _gauge(
+            "portal_outbox_paused", "1 while the outbox is paused", int(figures.outbox_paused)
+        )
         failed = GaugeMetricFamily(
-            "portal_odoo_failed_calls_24h", "Failed Odoo calls in the last 24 h by error class",
+            "portal_odoo_failed_calls_24h",
+            "Failed Odoo calls in the last 24 h by error class",
             labels=["error_class"],
         )
         for error_class, count in figures.failures:
             failed.add_metric([error_class or "unknown"], count)
         yield failed
-        yield _gauge("portal_webhook_events_last_hour", "Inbound webhook events received",
-                     figures.inbound_last_hour)
-        yield _gauge("portal_webhook_events_pending", "Inbound events waiting for the worker",
-                     figures.inbound_pending)
-        yield _gauge("portal_webhook_events_failed", "Inbound events that failed",
-                     figures.inbound_failed)
+        yield _gauge(
+            "portal_webhook_events_last_hour",
+            "Inbound webhook events received",
+            figures.inbound_last_hour,
+        )
+        yield _gauge(
+            "portal_webhook_events_pending",
+            "Inbound events waiting for the worker",
+            figures.inbound_pending,
+        )
+        yield _gauge(
+            "portal_webhook_events_failed", "Inbound events that failed", figures.inbound_failed
+        )
         sync = GaugeMetricFamily(
-            "portal_sync_last_finished_age_seconds", "Seconds since the last sync of each model",
+            "portal_sync_last_finished_age_seconds",
+            "Seconds since the last sync of each model",
             labels=["model", "status"],
         )
         for row in figures.sync:
             if row.finished_at is not None:
                 sync.add_metric([row.model, row.status], (now - row.finished_at).total_seconds())
         yield sync
-        yield _gauge("portal_approval_sla_breaches", "Pending approval steps past their due time",
-                     figures.sla_breaches)
-        yield _gauge("portal_celery_queue_depth", "Messages waiting in the default Celery queue",
-                     figures.queue_depth)
-        yield _gauge("portal_worker_alive", "1 when a worker ran the heartbeat in the last 90 s",
-                     int(figures.worker_alive))
-        yield _gauge("portal_worker_heartbeat_age_seconds", "Seconds since the last heartbeat",
-                     figures.heartbeat_age)
+        yield _gauge(
+            "portal_approval_sla_breaches",
+            "Pending approval steps past their due time",
+            figures.sla_breaches,
+        )
+        yield _gauge(
+            "portal_celery_queue_depth",
+            "Messages waiting in the default Celery queue",
+            figures.queue_depth,
+        )
+        yield _gauge(
+            "portal_worker_alive",
+            "1 when a worker ran the heartbeat in the last 90 s",
+            int(figures.worker_alive),
+        )
+        yield _gauge(
+            "portal_worker_heartbeat_age_seconds",
+            "Seconds since the last heartbeat",
+            figures.heartbeat_age,
+        )
         up = GaugeMetricFamily("portal_health_up", "1 when the check passes", labels=["check"])
         for check in health.run_checks():
             up.add_metric([check.name], int(check.ok))

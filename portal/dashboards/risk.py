@@ -173,7 +173,7 @@ class ProjectRisk:
         return self.drag.severity if self.drag else 0.0
 
 
-def figures_of(row: Project, as_of: datetime) -> dict[str, Any]:
+def figures_of(row: Any, as_of: datetime) -> dict[str, Any]:
     """The rule inputs of one annotated row (arithmetic on its values; no queries)."""
     today = timezone.localdate(as_of)
     allocated = row.allocated_hours or Decimal("0")
@@ -203,7 +203,7 @@ def figures_of(row: Project, as_of: datetime) -> dict[str, Any]:
     }
 
 
-def availability(row: Project) -> dict[str, bool]:
+def availability(row: Any) -> dict[str, bool]:
     return {
         "mirror": True,
         "milestones": bool(row.has_milestones),
@@ -214,7 +214,7 @@ def availability(row: Project) -> dict[str, bool]:
     }
 
 
-def assess(row: Project, as_of: datetime) -> ProjectRisk:
+def assess(row: Any, as_of: datetime) -> ProjectRisk:
     """Rate one annotated project row against the rules."""
     figures = figures_of(row, as_of)
     available = availability(row)
@@ -234,4 +234,3 @@ def assess_all(projects: QuerySet[Project], as_of: datetime | None = None) -> li
 
 def snapshot_week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
-

@@ -36,7 +36,7 @@ class Rating(IntEnum):
     @property
     def symbol(self) -> str:
         # A shape per rating, so the colour is never the only signal.
-        return {"none": "–", "green": "●", "amber": "▲", "red": "■"}[self.key]
+        return {"none": "-", "green": "●", "amber": "▲", "red": "■"}[self.key]
 
 
 @dataclass(frozen=True)

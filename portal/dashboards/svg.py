@@ -20,7 +20,7 @@ RATING_CLASSES = {0: "r-green", 1: "r-amber", 2: "r-red"}
 
 def _num(value: Decimal | float | None) -> str:
     if value is None:
-        return "–"
+        return "-"
     return f"{Decimal(value).quantize(Decimal('0.1')):f}".rstrip("0").rstrip(".")
 
 
@@ -48,7 +48,9 @@ def sparkline(scores: Sequence[int | None], weeks: Sequence[str]) -> SafeString:
         if s == 0:
             parts.append(f'<circle cx="{x}" cy="{y}" r="3" class="{cls}"/>')
         elif s == 1:
-            parts.append(f'<path d="M{x} {y - 4} L{x + 4} {y + 3} L{x - 4} {y + 3} Z" class="{cls}"/>')
+            parts.append(
+                f'<path d="M{x} {y - 4} L{x + 4} {y + 3} L{x - 4} {y + 3} Z" class="{cls}"/>'
+            )
         else:
             parts.append(f'<rect x="{x - 3.5}" y="{y - 3.5}" width="7" height="7" class="{cls}"/>')
     parts.append("</svg>")

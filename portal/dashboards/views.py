@@ -52,7 +52,9 @@ def risk(request: HttpRequest) -> HttpResponse:
         "computed_at": timezone.now(), "mirror_synced": _mirror_synced(),
         "snapshot_at": snapshots.latest_snapshot_time(),
     }  # fmt: skip
-    template = "dashboards/_risk_table.html" if is_fragment_request(request) else "dashboards/risk.html"
+    template = (
+        "dashboards/_risk_table.html" if is_fragment_request(request) else "dashboards/risk.html"
+    )
     return render(request, template, context)
 
 
@@ -63,11 +65,11 @@ def _choices(assessed: list[ProjectRisk]) -> dict[str, list[tuple[int, str]]]:
         if p.business_unit_id:
             units[p.business_unit_id] = p.business_unit.name  # type: ignore[union-attr]
         if p.partner_id:
-            clients[p.partner_id] = p.partner.name  # type: ignore[union-attr]
+            clients[p.partner_id] = p.partner.name
         if p.manager_id:
-            managers[p.manager_id] = p.manager.name  # type: ignore[union-attr]
-    return {key: sorted(d.items(), key=lambda kv: kv[1].lower())
-            for key, d in (("units", units), ("clients", clients), ("managers", managers))}  # fmt: skip
+            managers[p.manager_id] = p.manager.name
+    named = (("units", units), ("clients", clients), ("managers", managers))
+    return {key: sorted(d.items(), key=lambda kv: kv[1].lower()) for key, d in named}
 
 
 def _filtered(assessed: list[ProjectRisk], filters: dict[str, Any]) -> list[ProjectRisk]:
@@ -193,7 +195,11 @@ def operations_page(request: HttpRequest) -> HttpResponse:
         "sync_url": _url("odoo:sync_status"), "routing_url": _url("approvals:routing"),
         "stale_after": int(operations.HEARTBEAT_STALE.total_seconds()),
     }  # fmt: skip
-    template = "dashboards/_operations.html" if is_fragment_request(request) else "dashboards/operations.html"
+    template = (
+        "dashboards/_operations.html"
+        if is_fragment_request(request)
+        else "dashboards/operations.html"
+    )
     return render(request, template, context)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from celery import shared_task
 
@@ -34,22 +33,36 @@ def sync_all(full: bool = False) -> int:
     return sum(r.changed for r in results)
 
 
-@shared_task(name="portal.odoo.tasks.process_inbound_event", bind=True, max_retries=6)
-def process_inbound_event(self: Any, event_id: int) -> str:
-    """Apply one stored webhook event (re-reads the record from Odoo); returns its status.
+@shared_task(name="portal.odoo.tasks.process_inbound_event")
+def process_inbound_event(event_id: int | None = None, sent_at: float | None = None) -> int:
+    """Wake-up from the intake: apply every pending webhook event; returns how many.
 
-    While Odoo is away the event waits (retries over about 10 minutes); after that the
-    incremental sync and reconciliation catch the change anyway.
+    `event_id` names the event that triggered the wake-up (for the logs); the others of
+    the burst are pending too and are applied in the same batches. While Odoo is away
+    the events wait for the next wake-up or the beat sweep; incremental sync and
+    reconciliation catch the change anyway.
     """
-    from portal.odoo.client import OdooCredentialsError, OdooError
-    from portal.odoo.webhooks import process_event
+    from portal.odoo.client import OdooError
+    from portal.odoo.webhooks import process_after_wake
 
     try:
-        return process_event(event_id)
-    except OdooCredentialsError:
-        raise  # never a retry loop against the integration account
+        return process_after_wake(sent_at)
     except OdooError as exc:
-        raise self.retry(exc=exc, countdown=10 * 2**self.request.retries) from exc
+        logger.warning("Inbound events left pending (woken by %s): %s", event_id, exc)
+        return 0
+
+
+@shared_task(name="portal.odoo.tasks.sweep_inbound_events")
+def sweep_inbound_events() -> int:
+    """Beat: apply pending webhook events whose wake-up was skipped or lost."""
+    from portal.odoo.client import OdooError
+    from portal.odoo.webhooks import process_pending
+
+    try:
+        return process_pending()
+    except OdooError as exc:
+        logger.warning("Inbound sweep left events pending: %s", exc)
+        return 0
 
 
 @shared_task(name="portal.odoo.tasks.reconcile")

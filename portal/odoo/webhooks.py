@@ -2,10 +2,13 @@
 
 Odoo's automation rules POST `{_model, _id, _action, …fields}` once, unsigned, with a
 one-second timeout and no retry (reference §5.1), so the request path only checks the
-secret, parses, inserts one row and answers. Senders that can sign (n8n) use Standard
-Webhooks: the signature is checked on the raw bytes, with a five-minute timestamp
-tolerance, and `webhook-id` is the idempotency key. The worker re-reads the record
-from Odoo, so a duplicate, late or out-of-order event cannot bring old values back.
+secret against a briefly cached integration row, parses, inserts one row (a repeat is
+refused by the dedupe key in the same statement) and answers; the worker is woken at
+most every WAKE_INTERVAL per web process, and a beat sweep applies whatever is pending.
+Senders that can sign (n8n) use Standard Webhooks: the signature is checked on the raw
+bytes, with a five-minute timestamp tolerance, and `webhook-id` is the idempotency key.
+The worker re-reads the records from Odoo, a batch at a time, so a duplicate, late or
+out-of-order event cannot bring old values back.
 """
 
 from __future__ import annotations
@@ -15,9 +18,14 @@ import hashlib
 import hmac
 import json
 import logging
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -30,7 +38,27 @@ from portal.odoo.models_outbox import EchoMark, InboundEvent, InboundStatus, Web
 logger = logging.getLogger(__name__)
 
 MAX_BODY = 256 * 1024
-_DUMMY_SECRET = "x" * 43  # compared against when the slug is unknown, to keep timing flat
+_DUMMY_SECRET = b"x" * 43  # compared against when the slug is unknown, to keep timing flat
+# An integration row is kept this long in each web process, so a rotated secret or a
+# deactivated integration stops working in the other processes within seconds.
+INTEGRATION_TTL = 5.0
+# At most one wake-up message per web process per interval: a burst of events costs a
+# handful of broker round trips, not one each. The beat sweep catches anything a skipped
+# or lost wake-up would have left behind.
+WAKE_INTERVAL = 0.2
+BATCH = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Sender:
+    pk: int
+    secret: bytes
+    signing_secret: str
+
+
+_senders: dict[str, tuple[float, Sender]] = {}
+_last_wake = 0.0
+_wake_lock = threading.Lock()
 
 
 def _error(message: str, status: int) -> JsonResponse:
@@ -40,19 +68,19 @@ def _error(message: str, status: int) -> JsonResponse:
 @csrf_exempt  # the only CSRF-exempt view: senders authenticate by URL secret or signature
 @require_POST
 def receive(request: HttpRequest, slug: str, secret: str) -> JsonResponse:
-    """Store one webhook call; 2xx in milliseconds, no Odoo call here."""
-    integration = WebhookIntegration.objects.filter(slug=slug, active=True).first()
-    expected = integration.secret if integration else _DUMMY_SECRET
-    if not hmac.compare_digest(expected.encode(), secret.encode()) or integration is None:
+    """Store one webhook call; 2xx in milliseconds, no Odoo call and no broker call here."""
+    sender = cached_sender(slug)
+    expected = sender.secret if sender else _DUMMY_SECRET
+    if not hmac.compare_digest(expected, secret.encode()) or sender is None:
         return _error("Unknown integration or wrong secret.", 404)
 
     raw = request.body
     if len(raw) > MAX_BODY:
         return _error(f"Body larger than {MAX_BODY} bytes.", 413)
     webhook_id = ""
-    if integration.signing_secret:
+    if sender.signing_secret:
         try:
-            Webhook(integration.signing_secret).verify(raw, dict(request.headers), json_parse=False)
+            Webhook(sender.signing_secret).verify(raw, dict(request.headers), json_parse=False)
         except (WebhookVerificationError, ValueError, UnicodeDecodeError) as exc:
             return _error(f"Signature refused: {exc}", 401)
         webhook_id = request.headers.get("webhook-id", "")
@@ -63,10 +91,42 @@ def receive(request: HttpRequest, slug: str, secret: str) -> JsonResponse:
     if not isinstance(payload, dict):
         return _error('Body must be a JSON object like {"_model": …, "_id": …}.', 400)
 
-    event = _store(integration, payload, raw, webhook_id)
-    if event is None:
+    event_id = _store(sender, payload, raw, webhook_id)
+    if event_id is None:
         return JsonResponse({"status": "duplicate"})
-    return JsonResponse({"status": "accepted", "event": event.pk}, status=202)
+    return JsonResponse({"status": "accepted", "event": event_id}, status=202)
+
+
+def cached_sender(slug: str) -> Sender | None:
+    """The active integration of `slug`, read from the database at most every few seconds.
+
+    Only integrations that exist are kept, so guessed slugs cannot grow the cache.
+    """
+    now = time.monotonic()
+    hit = _senders.get(slug)
+    if hit is not None and now - hit[0] < INTEGRATION_TTL:
+        return hit[1]
+    row = (
+        WebhookIntegration.objects.filter(slug=slug, active=True)
+        .values_list("pk", "secret", "signing_secret")
+        .first()
+    )
+    if row is None:
+        _senders.pop(slug, None)
+        return None
+    sender = Sender(row[0], row[1].encode(), row[2])
+    _senders[slug] = (now, sender)
+    return sender
+
+
+def forget_sender(slug: str) -> None:
+    """Drop one cached integration at once (this process; the others within the TTL)."""
+    _senders.pop(slug, None)
+
+
+def forget_changed_senders(**kwargs: Any) -> None:
+    """post_save / post_delete of an integration: this process re-reads all of them."""
+    _senders.clear()
 
 
 def dedupe_key(payload: dict[str, Any], raw: bytes, webhook_id: str) -> str:
@@ -78,36 +138,116 @@ def dedupe_key(payload: dict[str, Any], raw: bytes, webhook_id: str) -> str:
     return "sha256:" + hashlib.sha256(raw).hexdigest()
 
 
-def _store(
-    integration: WebhookIntegration, payload: dict[str, Any], raw: bytes, webhook_id: str
-) -> InboundEvent | None:
+def _store(sender: Any, payload: dict[str, Any], raw: bytes, webhook_id: str) -> int | None:
+    """Insert the event unless its dedupe key is known; the new id, or None for a repeat."""
     odoo_id = payload.get("_id", payload.get("id"))
+    event = InboundEvent(
+        integration_id=sender.pk,
+        dedupe_key=dedupe_key(payload, raw, webhook_id),
+        model=str(payload.get("_model") or "")[:64],
+        odoo_id=int(odoo_id)
+        if isinstance(odoo_id, (int, str)) and str(odoo_id).isdigit()
+        else None,
+        action=str(payload.get("_action") or "")[:200],
+        write_date=str(payload.get("write_date") or "")[:32],
+        payload=payload,
+    )
+    event_id = _insert_once(event)
+    if event_id is not None and time.monotonic() - _last_wake >= WAKE_INTERVAL:
+        transaction.on_commit(partial(_wake, event_id))
+    return event_id
+
+
+def _insert_once(event: InboundEvent) -> int | None:
+    """One `INSERT … ON CONFLICT DO NOTHING RETURNING id` (PostgreSQL, SQLite ≥ 3.35).
+
+    A repeat costs no exception, no savepoint and no second query; bulk_create with
+    ignore_conflicts cannot say whether the row was new.
+    """
+    meta = InboundEvent._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    # Names come from the model's own metadata; values go as parameters.
+    table, pk = quote(meta.db_table), quote(meta.pk.column)
+    columns, marks = ", ".join(quote(f.column) for f in fields), ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608
+    sql += f" ON CONFLICT DO NOTHING RETURNING {pk}"
+    params = [f.get_db_prep_save(f.pre_save(event, True), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return int(row[0]) if row else None
+
+
+def _wake(event_id: int) -> None:
+    """After commit: send a wake-up unless this process sent one less than WAKE_INTERVAL ago."""
+    global _last_wake
+    now = time.monotonic()
+    if not _wake_lock.acquire(blocking=False):
+        return  # another thread of this process is sending one right now
     try:
-        with transaction.atomic():
-            event = InboundEvent.objects.create(
-                integration=integration,
-                dedupe_key=dedupe_key(payload, raw, webhook_id),
-                model=str(payload.get("_model") or "")[:64],
-                odoo_id=int(odoo_id)
-                if isinstance(odoo_id, (int, str)) and str(odoo_id).isdigit()
-                else None,
-                action=str(payload.get("_action") or "")[:200],
-                write_date=str(payload.get("write_date") or "")[:32],
-                payload=payload,
-            )
-            transaction.on_commit(lambda: _enqueue(event.pk))
-    except IntegrityError:
-        return None  # the same event again: already stored, nothing more to do
-    return event
+        if now - _last_wake < WAKE_INTERVAL:
+            return
+        _last_wake = now
+    finally:
+        _wake_lock.release()
+    try:
+        _enqueue(event_id)
+    except Exception:  # the event is committed; the beat sweep applies it
+        logger.warning("Could not wake the worker for inbound event %s", event_id, exc_info=True)
 
 
 def _enqueue(event_id: int) -> None:
     from portal.odoo.tasks import process_inbound_event
 
-    process_inbound_event.delay(event_id)
+    process_inbound_event.delay(event_id, sent_at=time.time())
 
 
 # -- the worker side ------------------------------------------------------------------------
+
+# Wall-clock start of the last complete drain in this worker process: a wake-up sent
+# before it (plus WAKE_INTERVAL for the events it stood for, plus clock slack) is covered.
+_drained_from = 0.0
+CLOCK_SLACK = 0.5
+
+
+def process_after_wake(sent_at: float | None) -> int:
+    """Apply every pending event, including the ones whose wake-up was skipped.
+
+    A skipped wake-up stands for events committed less than WAKE_INTERVAL after `sent_at`,
+    so the last drain must start after that; queued wake-ups already covered return at once.
+    """
+    global _drained_from
+    deadline = (sent_at or time.time()) + WAKE_INTERVAL + CLOCK_SLACK
+    if _drained_from >= deadline:
+        return 0
+    total = 0
+    while True:
+        started = time.time()
+        total += process_pending()
+        if started >= deadline:
+            _drained_from = max(_drained_from, started)
+            return total
+        time.sleep(max(0.0, deadline - time.time()))
+
+
+def process_pending(batch: int = BATCH) -> int:
+    """Apply pending events in id order, a batch at a time; returns how many were handled.
+
+    Raises OdooError when Odoo fails; the events of that batch stay pending.
+    """
+    done, after = 0, 0
+    while True:
+        events = list(
+            InboundEvent.objects.filter(status=InboundStatus.PENDING, pk__gt=after).order_by("pk")[
+                :batch
+            ]
+        )
+        if not events:
+            return done
+        after = events[-1].pk
+        _apply_batch(events)
+        done += len(events)
 
 
 def process_event(event_id: int) -> str:
@@ -119,30 +259,76 @@ def process_event(event_id: int) -> str:
     event = InboundEvent.objects.filter(pk=event_id).first()
     if event is None or event.status != InboundStatus.PENDING:
         return event.status if event else "missing"
-    status, note = _decide(event)
-    if status == InboundStatus.PENDING:
+    _apply_batch([event])
+    return str(InboundEvent.objects.values_list("status", flat=True).get(pk=event_id))
+
+
+def _apply_batch(events: list[InboundEvent]) -> None:
+    """Decide each event, then re-read each named record from Odoo once per batch."""
+    decided: dict[tuple[str, str], list[int]] = defaultdict(list)
+    to_refresh: dict[str, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
+    echoes = _echo_marks(events)
+    stored = _mirror_write_dates(events)
+    for event in events:
+        status, note = _decide(event, echoes, stored)
+        if status == InboundStatus.PENDING:
+            to_refresh[event.model][int(event.odoo_id or 0)].append(event.pk)
+        else:
+            decided[(status, note)].append(event.pk)
+    for (status, note), ids in decided.items():
+        _finish(ids, status, note)
+    for model, by_record in to_refresh.items():
+        ids = [pk for pks in by_record.values() for pk in pks]
         try:
-            refresh_record(event.model, int(event.odoo_id or 0))
-            status, note = InboundStatus.APPLIED, ""
+            refresh_records(model, list(by_record))
         except KeyError as exc:
-            status, note = InboundStatus.FAILED, f"Not a mirrored model: {exc}"
-    InboundEvent.objects.filter(pk=event.pk, status=InboundStatus.PENDING).update(
+            _finish(ids, InboundStatus.FAILED, f"Not a mirrored model: {exc}")
+            continue
+        _finish(ids, InboundStatus.APPLIED, "")
+
+
+def _finish(ids: list[int], status: str, note: str) -> None:
+    InboundEvent.objects.filter(pk__in=ids, status=InboundStatus.PENDING).update(
         status=status, note=note, processed_at=timezone.now()
     )
-    return str(status)
 
 
-def _decide(event: InboundEvent) -> tuple[str, str]:
+def _echo_marks(events: list[InboundEvent]) -> set[tuple[str, int, str]]:
+    marked = [e for e in events if e.write_date and e.model and e.odoo_id]
+    if not marked:
+        return set()
+    rows = EchoMark.objects.filter(
+        model__in={e.model for e in marked},
+        res_id__in={e.odoo_id for e in marked},
+        write_date__in={e.write_date for e in marked},
+    ).values_list("model", "res_id", "write_date")
+    return set(rows)
+
+
+def _mirror_write_dates(events: list[InboundEvent]) -> dict[tuple[str, int], Any]:
+    from portal.odoo.mirror import BY_KEY
+
+    ids: dict[str, set[int]] = defaultdict(set)
+    for event in events:
+        if event.model in BY_KEY and event.odoo_id:
+            ids[event.model].add(event.odoo_id)
+    found: dict[tuple[str, int], Any] = {}
+    for model, odoo_ids in ids.items():
+        rows = BY_KEY[model].model.objects.filter(pk__in=odoo_ids).values_list("pk", "write_date")
+        found.update({(model, pk): stamp for pk, stamp in rows})
+    return found
+
+
+def _decide(
+    event: InboundEvent,
+    echoes: set[tuple[str, int, str]],
+    stored_dates: dict[tuple[str, int], Any],
+) -> tuple[str, str]:
     if not event.model or not event.odoo_id:
         return InboundStatus.FAILED, "The payload names no _model and _id."
-    if (
-        event.write_date
-        and EchoMark.objects.filter(
-            model=event.model, res_id=event.odoo_id, write_date=event.write_date
-        ).exists()
-    ):
+    if event.write_date and (event.model, event.odoo_id, event.write_date) in echoes:
         return InboundStatus.ECHO, "The portal made this change itself."
-    stored = _mirror_write_date(event.model, event.odoo_id)
+    stored = stored_dates.get((event.model, event.odoo_id))
     stamp = _odoo_datetime(event.write_date)
     if stored is not None and stamp is not None and stamp < stored:
         return (
@@ -161,19 +347,19 @@ def _odoo_datetime(value: str) -> Any:
     return parsed
 
 
-def _mirror_write_date(model: str, odoo_id: int) -> Any:
-    from portal.odoo.mirror import BY_KEY
-
-    spec = BY_KEY.get(model)
-    if spec is None:
-        return None
-    return spec.model.objects.filter(pk=odoo_id).values_list("write_date", flat=True).first()
-
-
 def refresh_record(model: str, odoo_id: int) -> bool:
     """Re-read one record from Odoo into the mirror; False when Odoo no longer has it.
 
     Raises KeyError for a model the mirror does not hold, OdooError when Odoo fails.
+    """
+    return odoo_id in refresh_records(model, [odoo_id])
+
+
+def refresh_records(model: str, odoo_ids: list[int]) -> set[int]:
+    """Re-read records from Odoo into the mirror in one call; returns the ids Odoo still has.
+
+    The ones it no longer has are marked deleted. Raises KeyError for a model the mirror
+    does not hold, OdooError when Odoo fails.
     """
     from portal.odoo.connection import get_client
     from portal.odoo.mirror import spec_for
@@ -186,15 +372,17 @@ def refresh_record(model: str, odoo_id: int) -> bool:
     client = get_client()
     fmap = client.fields(spec.key)
     fields = list(BASE_FIELDS) + (["active"] if fmap.has("active") else []) + list(spec.fields)
-    domain = [["id", "=", odoo_id], *[list(leaf) for leaf in spec.domain]]
+    domain = [["id", "in", list(odoo_ids)], *[list(leaf) for leaf in spec.domain]]
     rows = client.search_read(spec.key, domain, fields, context=CONTEXT)
-    if not rows:
-        spec.model.objects.filter(pk=odoo_id).update(deleted_in_odoo=True)
-        return False
-    context = RunContext(client)
-    load_currencies(context)
-    apply_rows(spec, context, SyncResult(spec.key), fmap.info, rows)
-    return True
+    found = {int(row["id"]) for row in rows}
+    gone = set(odoo_ids) - found
+    if gone:
+        spec.model.objects.filter(pk__in=gone).update(deleted_in_odoo=True)
+    if rows:
+        context = RunContext(client)
+        load_currencies(context)
+        apply_rows(spec, context, SyncResult(spec.key), fmap.info, rows)
+    return found
 
 
 # -- what operators paste into Odoo --------------------------------------------------------
@@ -209,7 +397,10 @@ def endpoint_url(integration: WebhookIntegration) -> str:
 
 
 def rotate_secret(integration_id: int, *, actor: Any) -> WebhookIntegration:
-    """New URL secret; the old URL stops working at once (update the Odoo rule)."""
+    """New URL secret; the old URL stops working within INTEGRATION_TTL seconds.
+
+    At once in this process; the other web processes re-read the row within seconds.
+    """
     from portal.core import audit
     from portal.odoo.models_outbox import new_url_secret
 
@@ -218,4 +409,5 @@ def rotate_secret(integration_id: int, *, actor: Any) -> WebhookIntegration:
         integration.secret = new_url_secret()
         integration.save(update_fields=["secret"])
         audit.record("odoo.webhook.secret_rotated", actor=actor, obj=integration, data={})
+    forget_sender(integration.slug)
     return integration

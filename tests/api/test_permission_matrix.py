@@ -164,7 +164,13 @@ def test_endpoint_answers_persona_with_expected_status(
         assert response.json()["status"] == status
 
 
-@pytest.mark.parametrize("name", sorted({r[0] for r in ROWS if r[3] is None and not r[2](None)}))  # type: ignore[arg-type]
+LIST_ENDPOINTS = [
+    "me", "inbox", "approvals-raised", "changes", "projects", "timesheets", "adjustments",
+    "staffing-requests", "milestones", "client-requests",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", LIST_ENDPOINTS)
 def test_anonymous_caller_gets_401_problem(client, db, name) -> None:  # type: ignore[no-untyped-def]
     response = client.get(reverse(f"api:{name}"))
 

@@ -83,6 +83,19 @@ NO_OBJECT_ID = {
     "dashboards:risk",
     "dashboards:kpis",
     "dashboards:operations",
+    "api_tokens",
+    "api:me",
+    "api:changes",
+    "api:inbox",
+    "api:approvals-raised",
+    "api:approvals-bulk-decide",
+    "api:projects",
+    "api:timesheets",
+    "api:adjustments",
+    "api:staffing-requests",
+    "api:milestones",
+    "api:evidence",
+    "api:client-requests",
 }
 # Namespaces and name prefixes of third-party pages (allauth's account pages, the admin,
 # the API's schema and docs) that take no object id of ours.
@@ -139,8 +152,12 @@ def routes() -> list[Route]:
 
 
 def _is_third_party(route: Route) -> bool:
-    return route.name.startswith(THIRD_PARTY_PREFIXES) or (
-        route.name == "" and route.pattern.startswith("admin/")
+    # Unnamed regex patterns are catch-alls (the admin's and the API's "not found").
+    unnamed_regex = route.name == "" and ("^" in route.pattern or "(?P" in route.pattern)
+    return (
+        route.name.startswith(THIRD_PARTY_PREFIXES)
+        or unnamed_regex
+        or (route.name == "" and route.pattern.startswith("admin/"))
     )
 
 

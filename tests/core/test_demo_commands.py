@@ -40,7 +40,7 @@ def odoo_demo() -> None:
 
 def seed() -> str:
     out = StringIO()
-    call_command("seed_demo", stdout=out, stderr=StringIO())
+    call_command("seed_demo", "--skip-app-seeds", stdout=out, stderr=StringIO())
     return out.getvalue()
 
 
@@ -99,7 +99,7 @@ def test_seed_demo_puts_projects_in_units_and_r_and_d_in_digital(odoo_demo: None
 
 def test_seed_demo_without_a_mirror_creates_unlinked_users() -> None:
     err = StringIO()
-    call_command("seed_demo", "--no-table", stdout=StringIO(), stderr=err)
+    call_command("seed_demo", "--no-table", "--skip-app-seeds", stdout=StringIO(), stderr=err)
 
     assert User.objects.get(email="client1@demo.example.com").client_partner_id is None
     assert "odoo_sync" in err.getvalue()
@@ -121,3 +121,11 @@ def test_seed_demo_publishes_office_design_to_its_client_only(odoo_demo: None) -
     client2 = User.objects.get(email="client2@demo.example.com")
     assert list(visible_to(client1).values_list("name", flat=True)) == ["Office Design"]
     assert not visible_to(client2).exists()
+
+
+def test_seed_demo_runs_the_apps_seed_commands(odoo_demo: None) -> None:
+    out = StringIO()
+
+    call_command("seed_demo", "--no-table", stdout=out, stderr=StringIO())
+
+    assert "Running approvals_seed_policies" in out.getvalue()

@@ -18,7 +18,9 @@ RED_WITHIN = 60  # seconds: the issue's promise; the Odoo probe is cached for 10
 
 @pytest.mark.django_db(transaction=True)
 def test_odoo_down_turns_health_and_operations_red_then_they_recover(
-    odoo_sandbox_settings, celery_worker_process, operator: User  # type: ignore[no-untyped-def]
+    odoo_sandbox_settings,
+    celery_worker_process,
+    operator: User,  # type: ignore[no-untyped-def]
 ) -> None:
     transaction.on_commit(heartbeat.delay)
     celery_worker_process.wait_until(lambda: WorkerHeartbeat.objects.exists(), timeout=30)
@@ -30,7 +32,9 @@ def test_odoo_down_turns_health_and_operations_red_then_they_recover(
 
     odoo_sandbox_settings.control("down")
     try:
-        wait_until(lambda: client.get(health_url).status_code == 503, timeout=RED_WITHIN, interval=1)
+        wait_until(
+            lambda: client.get(health_url).status_code == 503, timeout=RED_WITHIN, interval=1
+        )
         assert client.get(health_url).json()["failed"] == ["odoo"]
         page = client.get(ops_url).content.decode()
         assert "✗ Something is down" in page

@@ -51,7 +51,9 @@ def test_setup_cycle_time_averages_confirmation_to_first_sighting_in_days() -> N
     for days in (3, 5):
         order = SaleOrderFactory(date_order=confirmed)
         project = ProjectFactory(sale_order=order)
-        ProjectSighting.objects.create(project=project, first_seen_at=confirmed + timedelta(days=days))
+        ProjectSighting.objects.create(
+            project=project, first_seen_at=confirmed + timedelta(days=days)
+        )
     ProjectFactory(sale_order=SaleOrderFactory(state="draft", date_order=confirmed))  # not counted
 
     setup = kpi("setup")
@@ -65,7 +67,9 @@ def test_billing_lag_averages_reached_to_draft_invoice_in_days() -> None:
     for days in (2, 4):
         milestone = MilestoneFactory(project=ProjectFactory())
         MilestoneRecord.objects.create(
-            milestone=milestone, reached_at=reached, invoice_drafted_at=reached + timedelta(days=days)
+            milestone=milestone,
+            reached_at=reached,
+            invoice_drafted_at=reached + timedelta(days=days),
         )
 
     assert kpi("billing_lag").value == Decimal("3.0")
@@ -119,9 +123,9 @@ def test_compliance_caps_overtime_and_counts_missing_weeks_as_zero() -> None:
 
     rate = kpi("compliance")
 
-    last_week = [p for p in rate.weekly if p.start == monday][0]
+    last_week = next(p for p in rate.weekly if p.start == monday)
     assert last_week.value == Decimal("87.5")  # (30 + 40) / (40 + 40)
-    # 11 finished weeks × 2 people × 40 h = 880 h expected; 70 h counted: 7.95 %.
+    # 11 finished weeks x 2 people x 40 h = 880 h expected; 70 h counted: 7.95 %.
     assert rate.value == Decimal("8.0")
     assert rate.count == 22
 
@@ -130,9 +134,13 @@ def test_working_time_of_the_autumn_dst_week_has_one_hour_more() -> None:
     sundays = [{"dayofweek": 6, "hour_from": 0.0, "hour_to": 24.0}]
 
     # 2025-W43: Sunday 26 October 2025 lasts 25 hours in Berlin (case C21).
-    assert compliance.expected_hours(sundays, "Europe/Berlin", date(2025, 10, 20)) == Decimal("25.00")
+    assert compliance.expected_hours(sundays, "Europe/Berlin", date(2025, 10, 20)) == Decimal(
+        "25.00"
+    )
     # 2025-W13: Sunday 30 March 2025 lasts 23 hours.
-    assert compliance.expected_hours(sundays, "Europe/Berlin", date(2025, 3, 24)) == Decimal("23.00")
+    assert compliance.expected_hours(sundays, "Europe/Berlin", date(2025, 3, 24)) == Decimal(
+        "23.00"
+    )
     assert compliance.expected_hours(sundays, "Europe/Berlin", date(2025, 6, 2)) == Decimal("24.00")
 
 

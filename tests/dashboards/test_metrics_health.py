@@ -32,8 +32,10 @@ def test_metrics_expose_outbox_sla_and_worker_figures() -> None:
         kind="discount", subject_type="x.y", subject_id="1", requester=UserFactory(),
         title="t", requester_name="r", submitted_at=timezone.now(),
     )  # fmt: skip
-    ApprovalStep.objects.create(request=request, order=1, name="s", approver_type="role",
-                                status="pending", due_at=timezone.now() - timedelta(hours=1))  # fmt: skip
+    overdue = timezone.now() - timedelta(hours=1)
+    ApprovalStep.objects.create(
+        request=request, order=1, name="s", approver_type="role", status="pending", due_at=overdue
+    )
     WorkerHeartbeat.objects.create(hostname="w1", last_seen=timezone.now())
 
     text = Client().get(reverse("prometheus-django-metrics")).content.decode()

@@ -35,7 +35,9 @@ def seed(n: int) -> None:
 
 @pytest.mark.parametrize("projects", [10, 2000])
 def test_risk_page_query_count_is_constant(
-    projects: int, leader: User, django_assert_num_queries  # type: ignore[no-untyped-def]
+    projects: int,
+    leader: User,
+    django_assert_num_queries,  # type: ignore[no-untyped-def]
 ) -> None:
     seed(projects)
     client = Client()

@@ -34,6 +34,7 @@ def no_broker(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Count the tasks the intake would send instead of publishing them."""
     sent: list[int] = []
     monkeypatch.setattr("portal.odoo.webhooks._enqueue", sent.append)
+    monkeypatch.setattr("portal.odoo.webhooks._last_wake", 0.0)  # no wake-up from a test before
     return sent
 
 

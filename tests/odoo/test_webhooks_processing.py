@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import time
 from typing import Any
 
 import pytest
@@ -10,6 +12,7 @@ from django.urls import reverse
 from portal.odoo.delivery import drain
 from portal.odoo.models import Task
 from portal.odoo.models_outbox import InboundEvent, InboundStatus, WebhookIntegration
+from portal.odoo.tasks import process_inbound_event
 from portal.odoo.webhooks import process_event
 from tests.odoo.outbox_helpers import enqueue_now, first_id, unique
 
@@ -84,6 +87,36 @@ def test_echo_of_the_portals_own_write_is_ignored(sandbox: Any, rule: WebhookInt
     stamp = sandbox.rpc("project.task", "read", [task], ["write_date"])[0]["write_date"]
 
     assert process_event(event(rule, "project.task", task, stamp).pk) == InboundStatus.ECHO
+
+
+@pytest.mark.django_db
+def test_burst_of_events_sends_few_wakeups_and_every_event_is_applied(
+    sandbox: Any,
+    rule: WebhookIntegration,
+    client: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    wakeups: list[float] = []  # the sent_at of each message the intake would publish
+    monkeypatch.setattr("portal.odoo.webhooks._enqueue", lambda pk: wakeups.append(time.time()))
+    monkeypatch.setattr("portal.odoo.webhooks._last_wake", 0.0)
+    monkeypatch.setattr("portal.odoo.webhooks._drained_from", 0.0)
+    task = first_id(sandbox, "project.task")
+    path = reverse("odoo:webhook", args=[rule.slug, rule.secret])
+    burst = 200
+
+    for n in range(burst):
+        stamp = f"2030-01-01 10:{n // 60:02d}:{n % 60:02d}"
+        body = json.dumps({"_model": "project.task", "_id": task, "write_date": stamp})
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(path, body, content_type="application/json")
+    sandbox.control("reset_stats")
+    for sent_at in wakeups:  # what the worker does with each message
+        process_inbound_event(sent_at=sent_at)
+
+    assert 1 <= len(wakeups) <= burst // 10
+    assert InboundEvent.objects.filter(status=InboundStatus.APPLIED).count() == burst
+    assert sandbox.total_calls() <= 10  # one read per batch, not one per event
 
 
 @pytest.mark.django_db(transaction=True)

@@ -5,43 +5,73 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('odoo', '0002_outbox_delivery_webhooks_reconciliation'),
+        ("odoo", "0002_outbox_delivery_webhooks_reconciliation"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ProjectSighting',
+            name="ProjectSighting",
             fields=[
-                ('project', models.OneToOneField(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, primary_key=True, related_name='sighting', serialize=False, to='odoo.project')),
-                ('first_seen_at', models.DateTimeField()),
+                (
+                    "project",
+                    models.OneToOneField(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        primary_key=True,
+                        related_name="sighting",
+                        serialize=False,
+                        to="odoo.project",
+                    ),
+                ),
+                ("first_seen_at", models.DateTimeField()),
             ],
         ),
         migrations.CreateModel(
-            name='WorkerHeartbeat',
+            name="WorkerHeartbeat",
             fields=[
-                ('hostname', models.CharField(max_length=200, primary_key=True, serialize=False)),
-                ('last_seen', models.DateTimeField(db_index=True)),
+                ("hostname", models.CharField(max_length=200, primary_key=True, serialize=False)),
+                ("last_seen", models.DateTimeField(db_index=True)),
             ],
         ),
         migrations.CreateModel(
-            name='RiskSnapshot',
+            name="RiskSnapshot",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('week_start', models.DateField()),
-                ('overall', models.CharField(max_length=8)),
-                ('score', models.PositiveSmallIntegerField(default=0)),
-                ('ratings', models.JSONField(default=dict)),
-                ('drag', models.CharField(blank=True, max_length=32)),
-                ('computed_at', models.DateTimeField(auto_now=True)),
-                ('project', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='odoo.project')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("week_start", models.DateField()),
+                ("overall", models.CharField(max_length=8)),
+                ("score", models.PositiveSmallIntegerField(default=0)),
+                ("ratings", models.JSONField(default=dict)),
+                ("drag", models.CharField(blank=True, max_length=32)),
+                ("computed_at", models.DateTimeField(auto_now=True)),
+                (
+                    "project",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="odoo.project",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['week_start', 'project'], name='dashboards__week_st_bf90ec_idx')],
-                'constraints': [models.UniqueConstraint(fields=('project', 'week_start'), name='one_snapshot_per_week')],
+                "indexes": [
+                    models.Index(
+                        fields=["week_start", "project"], name="dashboards__week_st_bf90ec_idx"
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("project", "week_start"), name="one_snapshot_per_week"
+                    )
+                ],
             },
         ),
     ]

@@ -76,7 +76,7 @@ PERSONAS = [
             "The client portal: Office Design (published by the seed) and nothing else.",
             client_project="Office Design"),
     Persona("client2", "Deco Addict contact", Role.CLIENT_CONTACT, None,
-            "Another client: nothing until account@ publishes Home Construction.",
+            "Another client (Deco Addict): its own published projects, never Office Design.",
             client_project="Home Construction"),
 ]  # fmt: skip
 
@@ -97,6 +97,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--no-table", action="store_true", help="do not print the logins")
+        parser.add_argument(
+            "--skip-app-seeds", action="store_true", help="only the users and units"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         with transaction.atomic():
@@ -106,14 +109,32 @@ class Command(BaseCommand):
             users = {p.key: self.seed_user(p, units) for p in PERSONAS}
             self.publish_first_project(users["account"])
 
-        if "approvals_seed_policies" in get_commands():
-            call_command("approvals_seed_policies", stdout=self.stdout, stderr=self.stderr)
-        else:
-            self.stdout.write("approvals_seed_policies is not available yet; no policies seeded.")
+        if not options["skip_app_seeds"]:
+            self.run_app_seeds()
 
         if not options["no_table"]:
             self.stdout.write(self.style.SUCCESS("Demo users (sign in by email):"))
             self.stdout.write(login_table())
+
+    def run_app_seeds(self) -> None:
+        """Run the apps' own seeds: policies first, then demo data (`<app>_seed_demo`).
+
+        Apps add demo data by providing such a command; a failing one is reported and the
+        others still run, so the demo starts with what worked.
+        """
+        commands = sorted(get_commands())
+        policies = [c for c in commands if c.endswith("_seed_policies")]
+        demos = [c for c in commands if c.endswith("_seed_demo")]
+        if "approvals_seed_policies" in policies:  # other policies may build on approvals'
+            policies.remove("approvals_seed_policies")
+            policies.insert(0, "approvals_seed_policies")
+        for name in policies + demos:
+            self.stdout.write(f"Running {name}")
+            try:
+                call_command(name, stdout=self.stdout, stderr=self.stderr)
+            except Exception:
+                logger.exception("%s failed; the demo goes on without its data", name)
+                self.stderr.write(f"{name} failed (see the log above); continuing.")
 
     def seed_units(self) -> tuple[BusinessUnit, BusinessUnit]:
         """The unit of Odoo's main company (as the sync names it) and a second one."""

@@ -143,6 +143,7 @@ class Command(BaseCommand):
             weeks = 4 + i % 6
             end = start + timedelta(weeks=weeks, days=-3)
             hours = Decimal(16 + (i * 8) % 24)
+            assert profile.job_role_id is not None  # seed_profiles gives everyone a role
             booking = Booking.objects.create(
                 consultant=profile,
                 project=project,
