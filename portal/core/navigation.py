@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
@@ -21,7 +22,7 @@ class MenuItem:
 _MENU: list[MenuItem] = []
 
 
-def register(label: str, url_name: str, roles: list[str] | set[str], order: int = 50) -> None:
+def register(label: str, url_name: str, roles: Iterable[str], order: int = 50) -> None:
     """Add a menu entry (called from an app's `ready()`)."""
     item = MenuItem(label, url_name, frozenset(roles), order)
     if item not in _MENU:

@@ -167,3 +167,19 @@ def test_preview_of_a_contact_of_another_managers_client_is_404(
 def test_client_contact_cannot_preview(client, contact1, contact2, project1, project2):  # type: ignore[no-untyped-def]
     client.force_login(contact1)
     assert client.get(reverse("clients:preview_home", args=[contact1.pk])).status_code == 404
+
+
+def test_clients_seed_demo_publishes_projects_and_one_summary_once(
+    account_manager, pm, contact1, client1, unit, pm_odoo
+):  # type: ignore[no-untyped-def]
+    from django.core.management import call_command
+
+    from portal.clients.models import StatusSummary
+
+    ProjectFactory(name="Office Design", partner=client1, business_unit=unit, manager=pm_odoo)
+
+    call_command("clients_seed_demo")
+    call_command("clients_seed_demo")
+
+    assert ProjectPublication.objects.live().count() == 1
+    assert StatusSummary.objects.published().count() == 1
