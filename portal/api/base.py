@@ -22,7 +22,7 @@ def api_user(request: Request) -> User:
 
 
 class MoneySerializer(serializers.Serializer[Any]):
-    amount = serializers.CharField(help_text="Decimal as a string, e.g. \"1234.50\".")
+    amount = serializers.CharField(help_text='Decimal as a string, e.g. "1234.50".')
     currency = serializers.CharField(help_text="ISO 4217 code.")
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, SuspiciousOperation, TooManyFilesSent
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -98,6 +98,15 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     """DRF's handler, answering in problem+json; unexpected errors become a logged 500."""
     if isinstance(exc, DomainError):
         return domain_problem(exc)
+    if isinstance(exc, TooManyFilesSent):
+        return problem(
+            400,
+            "Too many files in one request.",
+            [{"field": "files", "message": "Send fewer files at once."}],
+        )
+    if isinstance(exc, SuspiciousOperation):
+        # Oversized bodies, too many fields: the client's mistake, not ours.
+        return problem(400, str(exc) or "The request could not be read.")
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) or "Not found.")
     elif isinstance(exc, PermissionDenied):

@@ -31,9 +31,7 @@ def digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def issue_token(
-    user: User, *, name: str, scopes: list[str], days: int | None = 90
-) -> IssuedToken:
+def issue_token(user: User, *, name: str, scopes: list[str], days: int | None = 90) -> IssuedToken:
     """Create a token for `user`; the returned secret is the only copy."""
     unknown = sorted(set(scopes) - set(Scope.values))
     if unknown:

@@ -124,7 +124,9 @@ class Changes(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("since", int, description="The `next_since` of the last call; 0 first."),
+            OpenApiParameter(
+                "since", int, description="The `next_since` of the last call; 0 first."
+            ),
             OpenApiParameter("limit", int, description=f"At most {MAX_PAGE_SIZE}."),
         ],
         responses={

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
-from django.db.models.functions import TruncWeek
+from django.db.models.functions import Coalesce, TruncWeek
 from django.utils import timezone
 
 from portal.approvals.models import ApprovalRequest, Status
@@ -64,8 +64,8 @@ DEFINITIONS: dict[str, tuple[str, str, str, str]] = {
         "Project setup cycle time", "days", "lower",
         "From the sale order's confirmation (Odoo's date_order on a confirmed order) to "
         "the creation of its Odoo project, in days, averaged over projects created in the "
-        "week. The mirror has no creation date, so the project's creation is the first "
-        "time the portal saw it (its write date at that moment)."),
+        "week. The project's creation is Odoo's create_date; only for a project synced "
+        "without one, the first time the portal saw it (its write date at that moment)."),
     "compliance": (
         "Timesheet compliance rate", "%", "higher",
         "For each finished ISO week: hours logged by each active employee with a working "
@@ -205,10 +205,11 @@ def all_kpis(unit_ids: list[int] | None = None, today: date | None = None) -> li
     weeks = week_starts(today)
     units = dict(BusinessUnit.objects.values_list("pk", "name"))
 
+    # Odoo's creation time; the first sighting only stands in for a project without one.
     setup = _scoped(
         Project.objects.filter(
-            deleted_in_odoo=False, sale_order__state__in=["sale", "done"], sighting__isnull=False
-        ),
+            deleted_in_odoo=False, sale_order__state__in=["sale", "done"]
+        ).annotate(_created=Coalesce("create_date", "sighting__first_seen_at")),
         "business_unit_id",
         unit_ids,
     )
@@ -232,7 +233,7 @@ def all_kpis(unit_ids: list[int] | None = None, today: date | None = None) -> li
     return [
         build_duration_kpi(
             "setup",
-            [(setup, "sale_order__date_order", "sighting__first_seen_at", "business_unit_id")],
+            [(setup, "sale_order__date_order", "_created", "business_unit_id")],
             weeks, units, 86400,
         ),
         compliance.compliance_kpi(DEFINITIONS["compliance"], weeks, units, unit_ids, today),

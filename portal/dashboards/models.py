@@ -38,7 +38,8 @@ class RiskSnapshot(models.Model):
 
 
 class ProjectSighting(models.Model):
-    """When the portal first saw an Odoo project: the mirror keeps no `create_date`.
+    """When the portal first saw an Odoo project: the setup KPI's stand-in for Odoo's
+    `create_date` when a project was synced without one.
 
     The first sighting is the project's `write_date` at that moment (its earliest write
     the portal knows of), or the time of sighting when Odoo gave none.

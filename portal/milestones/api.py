@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
@@ -124,7 +125,9 @@ class MilestoneDetailSerializer(serializers.Serializer[MilestoneRecord]):
 class EvidenceUploadSerializer(serializers.Serializer[Any]):
     slot = serializers.SlugRelatedField(slug_field="key", queryset=EvidenceSlot.objects.all())
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
-    files = serializers.ListField(child=serializers.FileField(), min_length=1)
+    files = serializers.ListField(
+        child=serializers.FileField(), min_length=1, max_length=settings.UPLOAD_MAX_FILES
+    )
 
 
 class EvidenceCreateSerializer(EvidenceUploadSerializer):

@@ -142,6 +142,7 @@ def _project(r: Row) -> Values:
         "sale_line_id": ref(r.get("sale_line_id")),
         "allow_billable": bool(r.get("allow_billable")),
         "last_update_status": r.get("last_update_status"),
+        "create_date": r.get("create_date"),
     }
 
 
@@ -288,7 +289,7 @@ SPECS: tuple[MirrorSpec, ...] = (
     MirrorSpec("project.project", m.Project,
                ("name", "partner_id", "user_id", "company_id", "date_start", "date",
                 "allocated_hours", "effective_hours", "sale_order_id", "sale_line_id",
-                "allow_billable", "last_update_status"), _project, required=("name",),
+                "allow_billable", "last_update_status", "create_date"), _project, required=("name",),
                after="business_units"),
     MirrorSpec("project.milestone", m.Milestone,
                ("name", "project_id", "deadline", "is_reached", "reached_date", "sale_line_id",

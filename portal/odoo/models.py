@@ -136,6 +136,8 @@ class Project(MirrorModel):
     sale_line = mirror_fk("odoo.SaleOrderLine", "projects")
     allow_billable = models.BooleanField(default=False)
     last_update_status = models.CharField(max_length=32, null=True, blank=True)
+    # Odoo's creation time (a magic field every model has): the end of the setup cycle.
+    create_date = models.DateTimeField(null=True, blank=True)
     # Portal-owned: defaults to the unit of the project's Odoo company; sync never
     # overwrites a unit an operator has set.
     business_unit = models.ForeignKey(

@@ -145,9 +145,7 @@ def _store(sender: Any, payload: dict[str, Any], raw: bytes, webhook_id: str) ->
         integration_id=sender.pk,
         dedupe_key=dedupe_key(payload, raw, webhook_id),
         model=str(payload.get("_model") or "")[:64],
-        odoo_id=int(odoo_id)
-        if isinstance(odoo_id, (int, str)) and str(odoo_id).isdigit()
-        else None,
+        odoo_id=_odoo_id(odoo_id),
         action=str(payload.get("_action") or "")[:200],
         write_date=str(payload.get("write_date") or "")[:32],
         payload=payload,
@@ -156,6 +154,13 @@ def _store(sender: Any, payload: dict[str, Any], raw: bytes, webhook_id: str) ->
     if event_id is not None and time.monotonic() - _last_wake >= WAKE_INTERVAL:
         transaction.on_commit(partial(_wake, event_id))
     return event_id
+
+
+def _odoo_id(value: Any) -> int | None:
+    """A record id as Odoo stores it (int4); anything else leaves the event without one."""
+    if isinstance(value, (int, str)) and str(value).isdigit() and 0 < int(value) < 2**31:
+        return int(value)
+    return None
 
 
 def _insert_once(event: InboundEvent) -> int | None:

@@ -8,7 +8,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from portal.core.access import has_role
 from portal.core.htmx import is_fragment_request
+from portal.core.models import Role
 from portal.projects import queries
 from portal.projects.access import get_project_for_user, visible_to
 from portal.projects.forms import ProjectFilterForm
@@ -38,5 +40,10 @@ def project_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     project = get_project_for_user(request.user, pk)
-    context = {"project": project, **queries.project_detail(project)}
+    staffing_roles = [Role.PROJECT_MANAGER, Role.RESOURCE_MANAGER, Role.DELIVERY_LEADER]
+    context = {
+        "project": project,
+        "can_request_staff": has_role(request.user, staffing_roles, project.business_unit_id),
+        **queries.project_detail(project),
+    }
     return render(request, "projects/detail.html", context)

@@ -3,7 +3,6 @@ problem+json, throttling and the changes feed."""
 
 from __future__ import annotations
 
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -49,9 +48,7 @@ def test_other_clients_milestone_sign_off_is_404(client, world) -> None:  # type
 def test_evidence_for_other_clients_milestone_is_400_on_the_milestone_field(client, world) -> None:  # type: ignore[no-untyped-def]
     body = {"milestone": world.milestone2.pk, "slot": "deliverable", "files": [_pdf()]}
 
-    response = client.post(
-        reverse("api:evidence"), body, **token_header(world.people["client1"])
-    )
+    response = client.post(reverse("api:evidence"), body, **token_header(world.people["client1"]))
 
     assert response.status_code == 400
     assert {"field": "milestone", "message": "No such milestone."} in response.json()["errors"]
@@ -320,5 +317,3 @@ def test_docs_page_lists_every_path(client, world) -> None:  # type: ignore[no-u
 
     assert "/api/v1/approvals/{id}/decide/" in page
     assert "Idempotency-Key" in page
-
-

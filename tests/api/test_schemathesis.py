@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 import schemathesis
 from django.core import signals
-from django.db import close_old_connections
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
@@ -33,9 +33,7 @@ def keep_test_connection():  # type: ignore[no-untyped-def]
 
 
 def test_api_conforms_to_its_schema(world, keep_test_connection) -> None:  # type: ignore[no-untyped-def]
-    schema = schemathesis.openapi.from_wsgi(
-        "/api/v1/schema/?format=json", get_wsgi_application()
-    )
+    schema = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", get_wsgi_application())
     header = token_header(world.people["pm"])["HTTP_AUTHORIZATION"]
     calls = 0
     failures: list[str] = []

@@ -46,15 +46,32 @@ def test_every_kpi_says_it_has_no_data_on_an_empty_firm() -> None:
     assert all(not k.available and k.value is None for k in figures)
 
 
-def test_setup_cycle_time_averages_confirmation_to_first_sighting_in_days() -> None:
+def test_setup_cycle_time_averages_confirmation_to_odoo_creation_in_days() -> None:
     confirmed = last_week_noon(0)
     for days in (3, 5):
         order = SaleOrderFactory(date_order=confirmed)
-        project = ProjectFactory(sale_order=order)
+        project = ProjectFactory(sale_order=order, create_date=confirmed + timedelta(days=days))
+        # Seen long after its creation (a first sync): Odoo's creation time wins.
         ProjectSighting.objects.create(
-            project=project, first_seen_at=confirmed + timedelta(days=days)
+            project=project, first_seen_at=confirmed + timedelta(days=40)
         )
-    ProjectFactory(sale_order=SaleOrderFactory(state="draft", date_order=confirmed))  # not counted
+    ProjectFactory(sale_order=SaleOrderFactory(state="draft", date_order=confirmed),
+                   create_date=confirmed + timedelta(days=1))  # not counted: not confirmed
+
+    setup = kpi("setup")
+
+    assert setup.value == Decimal("4.0")
+    assert setup.count == 2
+
+
+def test_setup_cycle_time_falls_back_to_first_sighting_without_a_creation_time() -> None:
+    # 2 days (Odoo's creation time) and 6 days (no creation time: first seen) average 4.
+    confirmed = last_week_noon(0)
+    ProjectFactory(sale_order=SaleOrderFactory(date_order=confirmed),
+                   create_date=confirmed + timedelta(days=2))  # fmt: skip
+    project = ProjectFactory(sale_order=SaleOrderFactory(date_order=confirmed), create_date=None)
+    ProjectSighting.objects.create(project=project, first_seen_at=confirmed + timedelta(days=6))
+    ProjectFactory(sale_order=SaleOrderFactory(date_order=confirmed))  # neither: not counted
 
     setup = kpi("setup")
 

@@ -250,9 +250,10 @@ def test_project_page_query_count(firm: Firm, pm: User, django_assert_num_querie
     client = signed_in(pm)
 
     # 1 session, 2 user, 3 roles (visible_to), 4 the project with partner, manager, unit
-    # and sale order, 5 tasks with stage and milestone, 6 their assignees, 7 milestones
-    # with sale line, 8 hour totals, 9 recent timesheets with employee and task, 10 menu roles.
-    with django_assert_num_queries(10):
+    # and sale order, 5 roles in the project's unit (may request staffing), 6 tasks with
+    # stage and milestone, 7 their assignees, 8 milestones with sale line, 9 hour totals,
+    # 10 recent timesheets with employee and task, 11 menu roles.
+    with django_assert_num_queries(11):
         response = client.get(reverse("projects:detail", args=[firm.main.pk]))
 
     assert response.status_code == 200
