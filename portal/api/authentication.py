@@ -43,7 +43,7 @@ class TokenAuthentication(BaseAuthentication):
         return f'{self.keyword} realm="api"'
 
 
-class TokenScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
+class TokenScheme(OpenApiAuthenticationExtension):
     target_class = "portal.api.authentication.TokenAuthentication"
     name = "tokenAuth"
 

@@ -34,7 +34,7 @@ def money(amount: Decimal | None, currency: str | None) -> dict[str, str] | None
 
 
 @extend_schema_field(MoneySerializer(allow_null=True))
-class MoneyField(serializers.Field):  # type: ignore[type-arg]
+class MoneyField(serializers.Field):
     """Read-only money from two attributes of the object (amount and currency)."""
 
     def __init__(self, amount: str, currency: str, **kwargs: Any) -> None:

@@ -125,8 +125,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     else:
         detail = str(response.data)
     extra: dict[str, Any] = {}
-    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-        extra["retry_after"] = int(exc.wait)
+    wait = getattr(exc, "wait", None)
+    if isinstance(exc, exceptions.Throttled) and wait is not None:
+        extra["retry_after"] = int(wait)
     body = problem_body(response.status_code, detail, errors, **extra)
     out = Response(body, status=response.status_code, content_type=PROBLEM)
     for header in ("WWW-Authenticate", "Retry-After", "Allow"):

@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from portal.api.base import api_user
 from portal.api.errors import problem
 from portal.api.models import IdempotentRequest
 
@@ -32,11 +33,7 @@ def request_hash(request: Request) -> str:
     """Hash the method, path and parsed body; files by their content."""
     digest = hashlib.sha256(f"{request.method} {request.path}\n".encode())
     data = request.data
-    items: list[tuple[str, Any]]
-    if hasattr(data, "lists"):
-        items = sorted((k, v) for k, v in data.lists())
-    else:
-        items = [("", data)]
+    items: list[tuple[str, Any]] = sorted(data.lists()) if hasattr(data, "lists") else [("", data)]
     for name, value in items:
         values = value if isinstance(value, list) else [value]
         for item in values:
@@ -66,7 +63,7 @@ def idempotent(handler: Handler) -> Handler:
         try:
             with transaction.atomic():
                 record = IdempotentRequest.objects.create(
-                    user=request.user, key=key, path=request.path[:500], request_hash=body_hash
+                    user=api_user(request), key=key, path=request.path[:500], request_hash=body_hash
                 )
         except IntegrityError:
             return _replay(request, key, body_hash)
@@ -90,7 +87,7 @@ def idempotent(handler: Handler) -> Handler:
 
 
 def _replay(request: Request, key: str, body_hash: str) -> Response:
-    stored = IdempotentRequest.objects.filter(user=request.user, key=key).first()
+    stored = IdempotentRequest.objects.filter(user=api_user(request), key=key).first()
     if stored is None:  # deleted by a failed first attempt in the meantime
         return problem(409, "The first request with this key failed; send it again.")
     if stored.request_hash != body_hash:

@@ -123,12 +123,14 @@ def _operations(spec: dict[str, Any]) -> list[dict[str, Any]]:
     out = []
     for path, methods in spec.get("paths", {}).items():
         for method, op in methods.items():
-            body = op.get("requestBody", {}).get("content", {})
-            media, request_schema = next(iter(body.items()), ("", {}))
+            body: dict[str, Any] = op.get("requestBody", {}).get("content", {})
+            request: tuple[str, dict[str, Any]] = next(iter(body.items()), ("", {}))
+            media, request_schema = request
             responses = []
             for code, answer in op.get("responses", {}).items():
-                content = answer.get("content", {})
-                schema = next(iter(content.values()), {}).get("schema")
+                content: dict[str, Any] = answer.get("content", {})
+                first: dict[str, Any] = next(iter(content.values()), {})
+                schema = first.get("schema")
                 responses.append(
                     {
                         "code": code,
@@ -162,7 +164,7 @@ def _operations(spec: dict[str, Any]) -> list[dict[str, Any]]:
 
 @login_required
 def docs(request: HttpRequest) -> HttpResponse:
-    spec = SchemaGenerator().get_schema(request=None, public=True)
+    spec: dict[str, Any] = SchemaGenerator().get_schema(request=None, public=True)
     context = {
         "operations": _operations(spec),
         "info": spec.get("info", {}),

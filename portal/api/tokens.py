@@ -15,7 +15,7 @@ from portal.core import audit
 from portal.core.errors import DomainError
 from portal.core.models import User
 
-TOKEN_PREFIX = "pat"
+TOKEN_PREFIX = "pat"  # noqa: S105 - a public marker, not a secret
 # last_used_at is written at most this often per token, so reads stay reads.
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
 MAX_LIFETIME_DAYS = 365

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import CharField, Q, QuerySet
 from django.db.models.functions import Cast
@@ -87,7 +87,7 @@ class Me(APIView):
             "delegations_received": current.filter(delegate=user),
             "token_scopes": token.scopes if token else None,
         }
-        return Response(MeSerializer(data).data)
+        return Response(MeSerializer(cast(Any, data)).data)
 
 
 def _changes(user: User) -> QuerySet[AuditEvent]:

@@ -18,12 +18,15 @@ from portal.approvals.models import ApprovalRequest
 from portal.commercial import services
 from portal.commercial.models import Adjustment, visible_adjustments
 from portal.commercial.views import get_adjustment_for_user
+from portal.core.models import BusinessUnit
 
 
 class AdjustmentSerializer(serializers.ModelSerializer[Adjustment]):
     reference = serializers.CharField(read_only=True)
     amount = MoneyField("amount", "currency")
-    business_unit = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    business_unit: serializers.SlugRelatedField[BusinessUnit] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
     requested_by_id = serializers.IntegerField(read_only=True)
     approval_id = serializers.SerializerMethodField()
 

@@ -173,8 +173,9 @@ def _insert_once(event: InboundEvent) -> int | None:
     fields = [f for f in meta.concrete_fields if not f.primary_key]
     quote = connection.ops.quote_name
     # Names come from the model's own metadata; values go as parameters.
-    table, pk = quote(meta.db_table), quote(meta.pk.column)
-    columns, marks = ", ".join(quote(f.column) for f in fields), ", ".join(["%s"] * len(fields))
+    table, pk = quote(meta.db_table), quote(meta.pk.column or "id")
+    columns = ", ".join(quote(f.column or f.name) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
     sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608
     sql += f" ON CONFLICT DO NOTHING RETURNING {pk}"
     params = [f.get_db_prep_save(f.pre_save(event, True), connection) for f in fields]
@@ -415,4 +416,12 @@ def rotate_secret(integration_id: int, *, actor: Any) -> WebhookIntegration:
         integration.save(update_fields=["secret"])
         audit.record("odoo.webhook.secret_rotated", actor=actor, obj=integration, data={})
     forget_sender(integration.slug)
+    return integration
+
+
+def ensure_default_integration() -> WebhookIntegration:
+    """The integration an Odoo automation rule posts to (created on first use)."""
+    integration, _ = WebhookIntegration.objects.get_or_create(
+        slug="odoo", defaults={"name": "Odoo automation rules"}
+    )
     return integration

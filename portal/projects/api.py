@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from portal.api.base import ETagRetrieveMixin, api_user
 from portal.api.pagination import cursor_by
 from portal.clients.models import StatusSummary
+from portal.core.models import BusinessUnit
 from portal.milestones.api import MilestoneSerializer, milestones_for
 from portal.odoo.models import Milestone, Project, Timesheet
 from portal.projects import queries
@@ -34,7 +35,9 @@ class ProjectSerializer(serializers.ModelSerializer[Project]):
     client_name = serializers.SerializerMethodField()
     manager_id = serializers.IntegerField(allow_null=True, read_only=True)
     manager_name = serializers.SerializerMethodField()
-    business_unit = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    business_unit: serializers.SlugRelatedField[BusinessUnit] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
 
     class Meta:
         model = Project
@@ -78,14 +81,15 @@ class ProjectDetailSerializer(ProjectSerializer):
         read_only_fields = fields
 
     def _detail(self, obj: Project) -> dict[str, Any]:
-        cache = self.context.setdefault("_detail", {})
+        # Hours and the task count come from one read of the project's rows.
+        cache: dict[int, dict[str, Any]] = self.__dict__.setdefault("_detail_cache", {})
         if obj.pk not in cache:
             cache[obj.pk] = queries.project_detail(obj)
-        return cache[obj.pk]  # type: ignore[no-any-return]
+        return cache[obj.pk]
 
     @extend_schema_field(HoursSerializer)
     def get_hours(self, obj: Project) -> dict[str, Any]:
-        return HoursSerializer(self._detail(obj)["hours"]).data  # type: ignore[return-value]
+        return HoursSerializer(self._detail(obj)["hours"]).data
 
     def get_open_task_count(self, obj: Project) -> int:
         return int(self._detail(obj)["open_task_count"])

@@ -18,6 +18,7 @@ from portal.api.idempotency import idempotent
 from portal.api.models import Scope
 from portal.api.pagination import cursor_by
 from portal.core.errors import NotAllowed
+from portal.core.models import BusinessUnit
 from portal.projects.access import get_project_for_user
 from portal.projects.queries import client_is
 from portal.staffing import services
@@ -30,7 +31,7 @@ from portal.staffing.rules import RequestInput, SkillNeed
 class SkillNeedSerializer(serializers.Serializer[Any]):
     name = serializers.CharField(max_length=120)
     min_level = serializers.IntegerField(min_value=1, max_value=5, default=3)
-    required = serializers.BooleanField(default=True)
+    required = serializers.BooleanField(default=True)  # type: ignore[assignment]
 
 
 class BookingSerializer(serializers.ModelSerializer[Booking]):
@@ -65,7 +66,9 @@ class StaffingRequestSerializer(serializers.ModelSerializer[StaffingRequest]):
     reference = serializers.CharField(read_only=True)
     job_role = serializers.CharField(source="job_role.name", read_only=True)
     bill_rate = MoneyField("bill_rate", "currency")
-    business_unit = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    business_unit: serializers.SlugRelatedField[BusinessUnit] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
     requested_by_id = serializers.IntegerField(read_only=True)
     skills = serializers.SerializerMethodField()
 

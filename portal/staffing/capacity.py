@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Count, DecimalField, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, FloatField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Cast, Coalesce
 
 from portal.odoo.models import Task, WorkCalendar
 from portal.staffing.models import BookingWeek
@@ -103,16 +104,8 @@ def weekly_hours_by_calendar(calendar_ids: Iterable[int | None]) -> dict[int | N
     return result
 
 
-def task_load(
-    odoo_user_ids: set[int] | None, weeks: list[date], today: date
-) -> dict[int, dict[date, Decimal]]:
-    """Hours per Odoo user and week from open Odoo tasks they are assigned to (one query).
-
-    How: a task's remaining hours (allocated - spent) are shared equally among its
-    assignees and spread evenly over the weeks from this week to the week of its
-    deadline; a task with no deadline ahead is spread over the next TASK_SPREAD_WEEKS.
-    Weeks before this week carry no task load.
-    """
+def _open_assignments(odoo_user_ids: set[int] | None) -> Any:
+    """(Odoo user, task) pairs of open tasks with hours left, with the task's assignee count."""
     through = Task.assignees.through
     assignee_count = (
         through.objects.filter(task_id=OuterRef("task_id"))
@@ -131,14 +124,33 @@ def task_load(
     )
     if odoo_user_ids is not None:
         rows = rows.filter(odoouser_id__in=sorted(odoo_user_ids))
+    return rows.annotate(sharers=Subquery(assignee_count))  # type: ignore[misc]
+
+
+def _task_span(deadline: datetime | None, this_week: date) -> int:
+    if deadline is not None and monday(deadline.date()) >= this_week:
+        return (monday(deadline.date()) - this_week).days // 7 + 1
+    return TASK_SPREAD_WEEKS
+
+
+def task_load(
+    odoo_user_ids: set[int] | None, weeks: list[date], today: date
+) -> dict[int, dict[date, Decimal]]:
+    """Hours per Odoo user and week from open Odoo tasks they are assigned to (one query).
+
+    How: a task's remaining hours (allocated - spent) are shared equally among its
+    assignees and spread evenly over the weeks from this week to the week of its
+    deadline; a task with no deadline ahead is spread over the next TASK_SPREAD_WEEKS.
+    Weeks before this week carry no task load.
+    """
     this_week = monday(today)
     wanted = [w for w in weeks if w >= this_week]
     load: dict[int, dict[date, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
     if not wanted:
         return load
-    for user_id, allocated, effective, deadline, sharers in rows.annotate(
-        sharers=Subquery(assignee_count)
-    ).values_list(  # type: ignore[misc]
+    for user_id, allocated, effective, deadline, sharers in _open_assignments(
+        odoo_user_ids
+    ).values_list(
         "odoouser_id",
         "task__allocated_hours",
         "task__effective_hours",
@@ -146,10 +158,7 @@ def task_load(
         "sharers",
     ):
         remaining = (allocated - (effective or ZERO)) / max(sharers or 1, 1)
-        if deadline is not None and monday(deadline.date()) >= this_week:
-            span = (monday(deadline.date()) - this_week).days // 7 + 1
-        else:
-            span = TASK_SPREAD_WEEKS
+        span = _task_span(deadline, this_week)
         per_week = remaining / span
         last = this_week + timedelta(weeks=span - 1)
         for week in wanted:
@@ -158,22 +167,54 @@ def task_load(
     return load
 
 
+def task_hours(
+    odoo_user_ids: set[int] | None, weeks: list[date], today: date
+) -> dict[int, dict[date, float]]:
+    """`task_load` in floats, for ranking and the capacity grid (shown as whole hours).
+
+    Hours arrive as floats from the database (a cast in SQL), so no Decimal is built per
+    row; the booking rules keep the exact `task_load`.
+    """
+    this_week = monday(today)
+    wanted = [w for w in weeks if w >= this_week]
+    load: dict[int, dict[date, float]] = {}
+    if not wanted:
+        return load
+    for user_id, allocated, effective, deadline, sharers in (
+        _open_assignments(odoo_user_ids)
+        .annotate(
+            allocated_f=Cast("task__allocated_hours", FloatField()),
+            effective_f=Cast("task__effective_hours", FloatField()),
+        )
+        .values_list("odoouser_id", "allocated_f", "effective_f", "task__date_deadline", "sharers")
+    ):
+        span = _task_span(deadline, this_week)
+        per_week = (allocated - (effective or 0.0)) / max(sharers or 1, 1) / span
+        last = this_week + timedelta(weeks=span - 1)
+        mine = load.setdefault(user_id, {})
+        for week in wanted:
+            if week <= last:
+                mine[week] = mine.get(week, 0.0) + per_week
+    return load
+
+
 def booked_by_week(
     profile_ids: Iterable[int] | None, weeks: list[date]
-) -> dict[int, dict[date, tuple[Decimal, Decimal]]]:
-    """(firm, soft) booked hours per profile and week, summed in the database (one query)."""
-    zero = Value(ZERO, output_field=DecimalField())
+) -> dict[int, dict[date, tuple[float, float]]]:
+    """(firm, soft) booked hours per profile and week, summed in the database (one query).
+
+    Floats, cast in SQL: the grid shows whole hours, and 6,000 Decimal conversions per
+    page cost more than the sum itself.
+    """
+    hours = Cast("hours", FloatField())
     rows = BookingWeek.objects.filter(week_start__in=weeks)
     if profile_ids is not None:
         rows = rows.filter(consultant_id__in=list(profile_ids))
-    result: dict[int, dict[date, tuple[Decimal, Decimal]]] = defaultdict(dict)
+    result: dict[int, dict[date, tuple[float, float]]] = defaultdict(dict)
     for profile_id, week, firm, soft in (
         rows.values("consultant_id", "week_start")
-        .annotate(
-            firm_h=Coalesce(Sum("hours", filter=Q(firm=True)), zero),
-            soft_h=Coalesce(Sum("hours", filter=Q(firm=False)), zero),
-        )
+        .annotate(firm_h=Sum(hours, filter=Q(firm=True)), soft_h=Sum(hours, filter=Q(firm=False)))
         .values_list("consultant_id", "week_start", "firm_h", "soft_h")
     ):
-        result[profile_id][week] = (firm, soft)
+        result[profile_id][week] = (firm or 0.0, soft or 0.0)
     return result

@@ -1,28 +1,28 @@
 """The capacity grid: people x the next 12 weeks, booked against capacity.
 
 A fixed number of queries whatever the number of people: the profiles (one query, with
-role, unit and employee joined), their calendars, their booked hours per week (one
-grouped sum) and their Odoo task load (one query).
+role and employee joined, as tuples), their calendars, their booked hours per week (one
+grouped sum) and their Odoo task load (one query). No model instance or Decimal is built
+per person or cell: hours arrive as floats (cast in SQL) and are shown as whole hours,
+and each row's cells are rendered to HTML here from plain numbers.
 """
 
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from portal.core.models import BusinessUnit, User
 from portal.staffing.access import CAPACITY_READERS
 from portal.staffing.capacity import (
-    ZERO,
     booked_by_week,
     next_weeks,
-    task_load,
+    task_hours,
     weekly_hours_by_calendar,
 )
 from portal.staffing.models import (
@@ -45,14 +45,17 @@ def _shade(pct: float) -> str:
     return "free" if pct else "empty"
 
 
+def _percent(booked: float, capacity: float) -> int:
+    # Rounded to 6 places first so that float noise (84.99999…) does not drop a band.
+    return int(round(booked * 100 / capacity, 6)) if capacity else 0
+
+
 class Cell:
     """One person-week: hours booked (firm, soft, Odoo tasks) against capacity."""
 
     __slots__ = ("booked", "capacity", "firm", "label", "pct", "shade", "soft", "tasks", "week")
 
-    def __init__(
-        self, week: date, firm: Decimal, soft: Decimal, tasks: Decimal, capacity: Decimal
-    ) -> None:
+    def __init__(self, week: date, firm: float, soft: float, tasks: float, capacity: float) -> None:
         self.week, self.firm, self.soft, self.tasks, self.capacity = (
             week,
             firm,
@@ -61,7 +64,7 @@ class Cell:
             capacity,
         )
         self.booked = firm + soft + tasks
-        self.pct = int(self.booked * 100 / capacity) if capacity else 0
+        self.pct = _percent(self.booked, capacity)
         self.shade = _shade(self.pct)
         parts = [
             f"{name} {hours:.0f}"
@@ -71,10 +74,30 @@ class Cell:
         self.label = ", ".join(parts) or "nothing booked"
 
 
-@dataclass(frozen=True)
 class Row:
-    profile: ConsultantProfile
-    cells: list[Cell]
+    """One person: plain values (no model instance) and (firm, soft, tasks) per week."""
+
+    __slots__ = ("capacity", "hours", "name", "profile_id", "role_name", "weeks")
+
+    def __init__(
+        self,
+        profile_id: int,
+        name: str,
+        role_name: str | None,
+        capacity: float,
+        weeks: list[date],
+        hours: list[tuple[float, float, float]],
+    ) -> None:
+        self.profile_id, self.name, self.role_name = profile_id, name, role_name or ""
+        self.capacity, self.weeks, self.hours = capacity, weeks, hours
+
+    @property
+    def cells(self) -> list[Cell]:
+        """The cells as objects (for code and tests; the page uses `cells_html`)."""
+        return [
+            Cell(week, firm, soft, tasks, self.capacity)
+            for week, (firm, soft, tasks) in zip(self.weeks, self.hours, strict=True)
+        ]
 
     def cells_html(self) -> SafeString:
         """The row's cells as HTML, built here: 6,000 template cells cost seconds.
@@ -82,24 +105,38 @@ class Row:
         Nothing needs escaping: URLs are built from ids and dates, texts from numbers.
         """
         parts = []
-        base = _cell_url_pattern().replace("/0/", f"/{self.profile.pk}/", 1)
-        for cell in self.cells:
-            href = base.replace(WEEK_PLACEHOLDER, cell.week.isoformat())
-            keys = ""
-            if cell.firm:
+        base = _cell_url_pattern().replace("/0/", f"/{self.profile_id}/", 1)
+        capacity = self.capacity
+        of_capacity = f"/{capacity:.0f}"
+        for week, (firm, soft, tasks) in zip(self.weeks, self.hours, strict=True):
+            href = base.replace(WEEK_PLACEHOLDER, week.isoformat())
+            booked = firm + soft + tasks
+            shade = _shade(_percent(booked, capacity))
+            keys = label = ""
+            if firm:
                 keys += ' <span class="cap-key firm">F</span>'
-            if cell.soft:
+                label = f"firm {firm:.0f}"
+            if soft:
                 keys += ' <span class="cap-key soft">S</span>'
-            if cell.tasks:
+                label += f"{', ' if label else ''}soft {soft:.0f}"
+            if tasks:
                 keys += ' <span class="cap-key tasks">T</span>'
-            if cell.shade == "over":
+                label += f"{', ' if label else ''}tasks {tasks:.0f}"
+            if shade == "over":
                 keys += ' <span class="over-label">over</span>'
             parts.append(
-                f'<td class="cap {cell.shade}{" has-soft" if cell.soft else ""}">'
+                f'<td class="cap {shade}{" has-soft" if soft else ""}">'
                 f'<a href="{href}" hx-get="{href}" hx-target="#capacity-cell" '
-                f'title="{cell.label}">{cell.booked:.0f}/{cell.capacity:.0f}{keys}</a></td>'
+                f'title="{label or "nothing booked"}">{booked:.0f}{of_capacity}{keys}</a></td>'
             )
         return mark_safe("".join(parts))  # noqa: S308 (ids, dates and numbers only)
+
+    def html(self) -> SafeString:
+        """The whole table row: name, role and cells."""
+        return mark_safe(  # noqa: S308 (name and role escaped, cells are numbers)
+            f'<tr><th scope="row">{escape(self.name)}<br><small class="muted">'
+            f"{escape(self.role_name)}</small></th>{self.cells_html()}</tr>"
+        )
 
 
 WEEK_PLACEHOLDER = "2000-01-03"
@@ -126,7 +163,7 @@ def capacity_grid(
     weeks: int = 12,
 ) -> tuple[list[date], list[Row]]:
     week_list = next_weeks(today, weeks)
-    profiles = visible_profiles(user).select_related("employee", "job_role", "business_unit")
+    profiles = visible_profiles(user)
     if role is not None:
         profiles = profiles.filter(job_role=role)
     if unit is not None:
@@ -139,21 +176,26 @@ def capacity_grid(
                 )
             )
         )
-    people = list(profiles.order_by("name", "pk"))
+    people = list(
+        profiles.order_by("name", "pk").values_list(
+            "pk", "name", "job_role__name", "employee__calendar_id", "employee__user_id"
+        )
+    )
 
-    capacity_of = weekly_hours_by_calendar({p.employee.calendar_id for p in people})
-    booked = booked_by_week([p.pk for p in people], week_list)
-    user_ids = {p.employee.user_id for p in people if p.employee.user_id is not None}
-    tasks = task_load(user_ids, week_list, today) if user_ids else {}
+    capacity_of = {k: float(v) for k, v in weekly_hours_by_calendar({p[3] for p in people}).items()}
+    booked = booked_by_week([p[0] for p in people], week_list)
+    user_ids = {p[4] for p in people if p[4] is not None}
+    tasks = task_hours(user_ids, week_list, today) if user_ids else {}
 
     rows = []
-    for person in people:
-        weekly = capacity_of.get(person.employee.calendar_id, capacity_of[None])
-        mine = booked.get(person.pk, {})
-        load = tasks.get(person.employee.user_id or -1, {})
-        cells = []
+    nothing: dict[date, float] = {}
+    for pk, name, role_name, calendar_id, odoo_user_id in people:
+        mine = booked.get(pk, {})
+        load = tasks.get(odoo_user_id, nothing) if odoo_user_id is not None else nothing
+        hours = []
         for week in week_list:
-            firm, soft = mine.get(week, (ZERO, ZERO))
-            cells.append(Cell(week, firm, soft, load.get(week, ZERO), weekly))
-        rows.append(Row(person, cells))
+            firm, soft = mine.get(week, (0.0, 0.0))
+            hours.append((firm, soft, load.get(week, 0.0)))
+        weekly = capacity_of.get(calendar_id, capacity_of[None])
+        rows.append(Row(pk, name, role_name, weekly, week_list, hours))
     return week_list, rows

@@ -1,10 +1,12 @@
 """Candidate matching: rank consultants for a staffing request and say why.
 
-The heavy part is done by the database: booked hours over the request's weeks, skill
-levels and hours worked for the client are correlated subqueries on one profile query,
-so the cost does not grow with the number of bookings per person. Python then scores
-one row per candidate. Odoo task load comes from one query over open task assignments
-(see `capacity.task_load`).
+The database does the summing: one grouped query each for booked hours over the
+request's weeks, the levels of the skills asked for and the hours worked for the client,
+beside one query for the active profiles. Rows arrive as tuples of floats (cast in SQL),
+not model instances or Decimals: every profile is scored, and for 2,000 profiles the
+conversions cost more than the queries. Only the candidates shown are explained, in
+Decimal. Odoo task load comes from one query over open task assignments
+(see `capacity.task_hours`).
 """
 
 from __future__ import annotations
@@ -12,29 +14,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import NamedTuple
 
-from django.db.models import (
-    DecimalField,
-    F,
-    IntegerField,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-    Sum,
-    Value,
-)
-from django.db.models.functions import Coalesce
+from django.db.models import F, FloatField, Q, Sum
+from django.db.models.functions import Cast
 
 from portal.odoo.models import Project, Timesheet
 from portal.staffing.capacity import (
     ZERO,
     spread_weekly,
-    task_load,
+    task_hours,
     weekly_hours_by_calendar,
 )
 from portal.staffing.models import (
+    Booking,
     BookingWeek,
     ConsultantProfile,
     ConsultantSkill,
@@ -95,71 +88,98 @@ def _client_project_ids(project: Project) -> list[int]:
     )
 
 
+class CandidateRow(NamedTuple):
+    """One active profile with what places it; hours and percentages as floats."""
+
+    pk: int
+    name: str
+    job_role_id: int | None
+    role_name: str | None
+    calendar_id: int | None
+    odoo_user_id: int | None
+    target_pct: float
+    ceiling_pct: float
+    booked_hours: float
+    client_hours: float
+    levels: tuple[int, ...]  # one per skill need, in the order of `needs`
+
+
+def _as_float(field_name: str) -> Cast:
+    return Cast(field_name, FloatField())
+
+
 def candidate_rows(
     request: StaffingRequest, weeks: list[date], needs: list[tuple[int, str, int, bool]]
-) -> QuerySet[ConsultantProfile, dict[str, Any]]:
-    """One query: every active profile with its load, skill levels and client hours.
+) -> list[CandidateRow]:
+    """Every active profile with its load, skill levels and client hours (four queries).
 
-    Plain rows (dicts), not model instances: building 2,000 instances with their joined
-    employee and role costs more than the query itself.
+    Grouped sums over the whole table instead of one correlated subquery per profile and
+    measure: each is one index or sequential scan, whatever the number of profiles.
     """
-    money = DecimalField(max_digits=12, decimal_places=2)
-    booked = (
-        BookingWeek.objects.filter(consultant_id=OuterRef("pk"), week_start__in=weeks)
-        .exclude(booking__request_id=request.pk)
-        .values("consultant_id")
-        .annotate(total=Sum("hours"))
-        .values("total")
-    )
-    client_projects = sorted(set(_client_project_ids(request.project)))
-    worked = (
-        Timesheet.objects.filter(
-            employee_id=OuterRef("employee_id"), project_id__in=client_projects
-        )
-        .values("employee_id")
-        .annotate(total=Sum("unit_amount"))
-        .values("total")
-    )
-    skill_levels = {
-        f"skill_{skill_id}": Coalesce(
-            Subquery(
-                ConsultantSkill.objects.filter(profile_id=OuterRef("pk"), skill_id=skill_id).values(
-                    "level"
-                )[:1],
-                output_field=IntegerField(),
-            ),
-            Value(0),
-        )
-        for skill_id, _name, _min, _required in needs
-    }
-    return (
+    profiles = list(
         ConsultantProfile.objects.active()
+        .order_by()
         .annotate(
-            booked_hours=Coalesce(
-                Subquery(booked, output_field=money), Value(ZERO), output_field=money
-            ),
-            client_hours=Coalesce(
-                Subquery(worked, output_field=money), Value(ZERO), output_field=money
-            ),
-            role_name=F("job_role__name"),
-            calendar_id=F("employee__calendar_id"),
-            odoo_user_id=F("employee__user_id"),
-            **skill_levels,
+            target=_as_float("utilisation_target_pct"),
+            ceiling=_as_float("utilisation_ceiling_pct"),
         )
-        .values(
+        .values_list(
             "pk",
             "name",
             "job_role_id",
-            "role_name",
-            "calendar_id",
-            "odoo_user_id",
-            "utilisation_target_pct",
-            "utilisation_ceiling_pct",
-            "booked_hours",
-            "client_hours",
-            *skill_levels,
+            F("job_role__name"),
+            F("employee__calendar_id"),
+            F("employee__user_id"),
+            "target",
+            "ceiling",
+            "employee_id",
         )
     )
+    # The request's own bookings do not count against it (re-ranking after a booking).
+    booked = dict(
+        BookingWeek.objects.filter(week_start__in=weeks)
+        .exclude(booking_id__in=Booking.objects.filter(request_id=request.pk).values("pk"))
+        .values("consultant_id")
+        .annotate(total=Sum(_as_float("hours")))
+        .values_list("consultant_id", "total")
+    )
+    levels: dict[tuple[int, int], int] = {}
+    if needs:
+        levels = {
+            (profile_id, skill_id): level
+            for profile_id, skill_id, level in ConsultantSkill.objects.filter(
+                skill_id__in=[skill_id for skill_id, *_ in needs]
+            ).values_list("profile_id", "skill_id", "level")
+        }
+    client_projects = sorted(set(_client_project_ids(request.project)))
+    worked: dict[int, float] = {}
+    if client_projects:
+        worked = dict(
+            Timesheet.objects.filter(project_id__in=client_projects)
+            .order_by()
+            .values("employee_id")
+            .annotate(total=Sum(_as_float("unit_amount")))
+            .values_list("employee_id", "total")
+        )
+    skill_ids = [skill_id for skill_id, *_ in needs]
+    return [
+        CandidateRow(
+            pk,
+            name,
+            role_id,
+            role_name,
+            calendar_id,
+            user_id,
+            target,
+            ceiling,
+            booked.get(pk) or 0.0,
+            worked.get(employee_id) or 0.0,
+            tuple(levels.get((pk, s), 0) for s in skill_ids),
+        )
+        for pk, name, role_id, role_name, calendar_id, user_id, target, ceiling, employee_id in (
+            profiles
+        )
+    ]
 
 
 def skill_needs(request: StaffingRequest) -> list[tuple[int, str, int, bool]]:
@@ -176,10 +196,13 @@ class _Context:
     request: StaffingRequest
     weeks: list[date]
     needed: Decimal
+    needed_f: float
     needs: list[tuple[int, str, int, bool]]
     capacity_of: dict[int | None, Decimal]
-    tasks: dict[int, dict[date, Decimal]]
+    capacity_f: dict[int | None, float]  # over the request's weeks, per calendar
+    tasks: dict[int, float]  # Odoo task hours over the request's weeks, per Odoo user
     cards: dict[int, Decimal]
+    cards_f: dict[int, float]
 
 
 def rank_candidates(
@@ -187,22 +210,32 @@ def rank_candidates(
 ) -> list[Candidate]:
     """Candidates for `request`, best first, each with the reasons for its place.
 
-    Every profile gets a quick numeric score; only the `limit` shown are explained.
+    Every profile gets a quick numeric score in floats; only the `limit` shown are
+    explained (in Decimal, as the booking rules count).
     """
     new = spread_weekly(request.start_date, request.end_date, request.hours_per_week)
     weeks = sorted(new)
     needs = skill_needs(request)
-    rows = list(candidate_rows(request, weeks, needs))
+    rows = candidate_rows(request, weeks, needs)
+    capacity_of = weekly_hours_by_calendar({r.calendar_id for r in rows})
+    needed = sum(new.values(), ZERO)
+    cards = _cards(request, client_id_of(request.project))
     ctx = _Context(
         request=request,
         weeks=weeks,
-        needed=sum(new.values(), ZERO),
+        needed=needed,
+        needed_f=float(needed),
         needs=needs,
-        capacity_of=weekly_hours_by_calendar({r["calendar_id"] for r in rows}),
-        tasks=task_load(None, weeks, today),
-        cards=_cards(request, client_id_of(request.project)),
+        capacity_of=capacity_of,
+        capacity_f={k: float(v) * len(weeks) for k, v in capacity_of.items()},
+        tasks={
+            user_id: sum(load.get(w, 0.0) for w in weeks)
+            for user_id, load in task_hours(None, weeks, today).items()
+        },
+        cards=cards,
+        cards_f={k: float(v) for k, v in cards.items()},
     )
-    scored = sorted((-_measure(row, ctx).score, row["name"], row["pk"], row) for row in rows)
+    scored = sorted((-_measure(row, ctx).score, row.name, row.pk, row) for row in rows)
     chosen = scored[:limit] if limit else scored
     return [_explain(row, ctx) for *_, row in chosen]
 
@@ -226,24 +259,20 @@ def _cards(request: StaffingRequest, client: int | None) -> dict[int, Decimal]:
 @dataclass(frozen=True)
 class _Measures:
     score: float
-    skill_fit: float
     missing: list[str]
-    capacity: Decimal
-    load: Decimal
-    free: Decimal
-    utilisation: Decimal
+    capacity: float
+    load: float
+    free: float
     role_match: bool
-    card: Decimal | None
 
 
-def _measure(row: dict[str, Any], ctx: _Context) -> _Measures:
-    """The numbers that place one candidate; cheap, as it runs for every profile."""
+def _measure(row: CandidateRow, ctx: _Context) -> _Measures:
+    """The numbers that place one candidate; cheap (floats), as it runs for every profile."""
     # Skills: a required skill weighs twice an optional one; levels above the minimum
     # earn a little, below it half credit at most.
     weight_sum = credit = 0.0
     missing: list[str] = []
-    for skill_id, name, min_level, required in ctx.needs:
-        level = row[f"skill_{skill_id}"]
+    for (_skill_id, name, min_level, required), level in zip(ctx.needs, row.levels, strict=True):
         weight = 2.0 if required else 1.0
         weight_sum += weight
         if level >= min_level:
@@ -255,98 +284,102 @@ def _measure(row: dict[str, Any], ctx: _Context) -> _Measures:
     skill_fit = credit / weight_sum / 1.1 if weight_sum else 1.0
 
     # Capacity over the request's weeks: calendar hours minus bookings and task load.
-    weekly = ctx.capacity_of.get(row["calendar_id"], ctx.capacity_of[None])
-    capacity = weekly * len(ctx.weeks)
-    user_load = ctx.tasks.get(row["odoo_user_id"] or -1)
-    task_hours = sum((user_load.get(w, ZERO) for w in ctx.weeks), ZERO) if user_load else ZERO
-    load = row["booked_hours"] + task_hours
-    free = max(capacity - load, ZERO)
-    needed = ctx.needed
-    availability = float(min(free / needed, Decimal(1))) if needed else 1.0
-    utilisation = _pct(load + needed, capacity) if capacity else Decimal("999")
+    capacity = ctx.capacity_f.get(row.calendar_id, ctx.capacity_f[None])
+    load = row.booked_hours + ctx.tasks.get(row.odoo_user_id or -1, 0.0)
+    free = max(capacity - load, 0.0)
+    needed = ctx.needed_f
+    availability = min(free / needed, 1.0) if needed else 1.0
+    # Rounded as `_pct` rounds, so the ceiling test agrees with the explained figure.
+    utilisation = round((load + needed) * 100 / capacity, 1) if capacity else 999.0
 
-    role_match = row["job_role_id"] == ctx.request.job_role_id
-    card = ctx.cards.get(row["job_role_id"] or ctx.request.job_role_id)
-    rate_ok = card is None or ctx.request.bill_rate >= card
+    role_match = row.job_role_id == ctx.request.job_role_id
+    card = ctx.cards_f.get(row.job_role_id or ctx.request.job_role_id)
+    rate_ok = card is None or float(ctx.request.bill_rate) >= card
     score = (
         W_SKILLS * skill_fit
         + W_AVAILABILITY * availability
         + (W_ROLE if role_match else 0)
-        + (W_CLIENT if row["client_hours"] > 0 else 0)
-        + (W_CEILING if utilisation <= row["utilisation_ceiling_pct"] else 0)
+        + (W_CLIENT if row.client_hours > 0 else 0)
+        + (W_CEILING if utilisation <= row.ceiling_pct else 0)
         + (W_RATE if rate_ok else 0)
         - MISSING_REQUIRED_PENALTY * len(missing)
     )
-    return _Measures(
-        round(score, 1), skill_fit, missing, capacity, load, free, utilisation, role_match, card
-    )
+    return _Measures(round(score, 1), missing, capacity, load, free, role_match)
 
 
-def _explain(row: dict[str, Any], ctx: _Context) -> Candidate:
-    """A shown candidate: its measures and the reasons behind them, in words."""
+def _hours(value: float) -> Decimal:
+    """A float of hours as the Decimal it stands for (sums of 2-decimal hours)."""
+    return Decimal(f"{value:.2f}")
+
+
+def _explain(row: CandidateRow, ctx: _Context) -> Candidate:
+    """A shown candidate: its measures and the reasons behind them, in words (Decimal)."""
     m = _measure(row, ctx)
     request = ctx.request
     reasons: list[Reason] = []
     if ctx.needs:
         shown = []
-        for skill_id, name, min_level, _required in ctx.needs:
-            level = row[f"skill_{skill_id}"]
+        for (_skill_id, name, min_level, _required), level in zip(
+            ctx.needs, row.levels, strict=True
+        ):
             verdict = f"≥{min_level}" if level >= min_level else f"needs {min_level}"
             shown.append(f"{name} {level}/5 ({verdict})")
         reasons.append(Reason("Skills", "; ".join(shown), "bad" if m.missing else "ok"))
 
     needed = ctx.needed
+    capacity = ctx.capacity_of.get(row.calendar_id, ctx.capacity_of[None]) * len(ctx.weeks)
+    load = _hours(m.load)
+    free = max(capacity - load, ZERO)
+    utilisation = _pct(load + needed, capacity) if capacity else Decimal("999")
     reasons.append(
         Reason(
             "Capacity",
-            f"{m.free:.0f} h free of {m.capacity:.0f} h over {len(ctx.weeks)} weeks; "
+            f"{free:.0f} h free of {capacity:.0f} h over {len(ctx.weeks)} weeks; "
             f"needs {needed:.0f} h",
-            "ok" if m.free >= needed else ("warn" if m.free > 0 else "bad"),
+            "ok" if free >= needed else ("warn" if free > 0 else "bad"),
         )
     )
-    target, ceiling = row["utilisation_target_pct"], row["utilisation_ceiling_pct"]
+    target, ceiling = _hours(row.target_pct), _hours(row.ceiling_pct)
     reasons.append(
         Reason(
             "Utilisation after booking",
-            f"{fmt_pct(m.utilisation)} (target {fmt_pct(target)}, ceiling {fmt_pct(ceiling)})",
-            "ok" if m.utilisation <= target else ("warn" if m.utilisation <= ceiling else "bad"),
+            f"{fmt_pct(utilisation)} (target {fmt_pct(target)}, ceiling {fmt_pct(ceiling)})",
+            "ok" if utilisation <= target else ("warn" if utilisation <= ceiling else "bad"),
         )
     )
-    reasons.append(
-        Reason("Role", row["role_name"] or "no role set", "ok" if m.role_match else "warn")
-    )
-    deviation = _pct(request.bill_rate - m.card, m.card) if m.card else None
-    if m.card is None:
+    reasons.append(Reason("Role", row.role_name or "no role set", "ok" if m.role_match else "warn"))
+    card = ctx.cards.get(row.job_role_id or request.job_role_id)
+    deviation = _pct(request.bill_rate - card, card) if card else None
+    if card is None:
         reasons.append(Reason("Rate", f"no rate card in {request.currency}", "warn"))
     else:
         sign = "+" if deviation and deviation > 0 else ""
         reasons.append(
             Reason(
                 "Rate",
-                f"proposed {request.bill_rate:.2f} vs card {m.card:.2f} {request.currency} "
+                f"proposed {request.bill_rate:.2f} vs card {card:.2f} {request.currency} "
                 f"({sign}{fmt_pct(deviation or ZERO)})",
-                "ok" if request.bill_rate >= m.card else "bad",
+                "ok" if request.bill_rate >= card else "bad",
             )
         )
-    if row["client_hours"] > 0:
-        reasons.append(
-            Reason("Client", f"worked {row['client_hours']:.0f} h for this client", "ok")
-        )
+    client_hours = _hours(row.client_hours)
+    if row.client_hours > 0:
+        reasons.append(Reason("Client", f"worked {client_hours:.0f} h for this client", "ok"))
 
     return Candidate(
-        profile_id=row["pk"],
-        name=row["name"],
-        job_role=row["role_name"] or "",
+        profile_id=row.pk,
+        name=row.name,
+        job_role=row.role_name or "",
         score=Decimal(str(m.score)),
-        capacity_hours=m.capacity,
-        load_hours=m.load.quantize(Decimal("0.01")),
+        capacity_hours=capacity,
+        load_hours=load,
         needed_hours=needed,
-        free_hours=m.free.quantize(Decimal("0.01")),
-        utilisation_after_pct=m.utilisation,
+        free_hours=free,
+        utilisation_after_pct=utilisation,
         ceiling_pct=ceiling,
         missing_required=m.missing,
-        worked_with_client_hours=row["client_hours"],
-        card_rate=m.card,
+        worked_with_client_hours=client_hours,
+        card_rate=card,
         rate_deviation_pct=deviation,
         reasons=reasons,
     )

@@ -47,11 +47,13 @@ class World:
 
 
 @pytest.fixture(autouse=True)
-def _api_test_settings(settings, tmp_path: Path, monkeypatch):  # type: ignore[no-untyped-def]
+def _api_test_settings(request, settings, tmp_path: Path, monkeypatch):  # type: ignore[no-untyped-def]
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.PRIVATE_FILES_ROOT = tmp_path / "private"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     cache.clear()  # throttle counters
+    if "celery_worker_process" in request.fixturenames:
+        return  # a real worker needs the real wake-ups (and shared files)
     monkeypatch.setattr("portal.odoo.outbox._wake_worker", lambda: None)
     monkeypatch.setattr("portal.approvals.notifications._send_soon", lambda: None)
 
