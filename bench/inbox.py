@@ -40,7 +40,7 @@ def _timings(func: Callable[[], Any], runs: int = RUNS) -> tuple[float, float]:
 
 def seed(total: int, pending: int) -> Any:
     """Create the bench data unless a marker for the same size exists; return the approver."""
-    from django.db import transaction
+    from django.db import connection, transaction
     from django.utils import timezone
 
     from portal.approvals.models import ApprovalRequest, ApprovalStep, Assignment
@@ -52,12 +52,24 @@ def seed(total: int, pending: int) -> Any:
     marker = ApprovalRequest.objects.filter(subject_type=MARKER).first()
     if marker is not None and marker.subject_id == str(total):
         return approver
-    ApprovalRequest.objects.filter(kind="bench").delete()
+    # A partial or different-size seed is cleared with plain SQL deletes: the ORM's
+    # cascade collector would load a million rows into memory.
+    for model in (Assignment, ApprovalStep, ApprovalRequest):
+        table = model._meta.db_table
+        column = "kind" if model is ApprovalRequest else "request_id"
+        with connection.cursor() as cursor:
+            if model is ApprovalRequest:
+                cursor.execute(f"DELETE FROM {table} WHERE kind = %s", ["bench"])  # noqa: S608
+            else:
+                request_table = ApprovalRequest._meta.db_table
+                cursor.execute(
+                    f"DELETE FROM {table} WHERE {column} IN "  # noqa: S608
+                    f"(SELECT id FROM {request_table} WHERE kind = %s)",
+                    ["bench"],
+                )
     unit, _ = BusinessUnit.objects.get_or_create(code="bench", defaults={"name": "Bench"})
     RoleMembership.objects.get_or_create(user=approver, role="finance", business_unit=unit)
-    others = [
-        User.objects.get_or_create(email=f"bench-other{i}@example.com")[0] for i in range(20)
-    ]
+    others = [User.objects.get_or_create(email=f"bench-other{i}@example.com")[0] for i in range(20)]
     requester = others[0]
     now = timezone.now()
     made = 0
@@ -99,9 +111,9 @@ def seed(total: int, pending: int) -> Any:
                 Assignment(
                     step=s,
                     request=s.request,
-                    user=approver if int(s.request.subject_id) < pending else others[
-                        int(s.request.subject_id) % len(others)
-                    ],
+                    user=approver
+                    if int(s.request.subject_id) < pending
+                    else others[int(s.request.subject_id) % len(others)],
                     active=s.status == "pending" or int(s.request.subject_id) % 7 == 0,
                     submitted_at=s.request.submitted_at,
                 )
@@ -110,8 +122,14 @@ def seed(total: int, pending: int) -> Any:
         made += size
     ApprovalRequest.objects.filter(subject_type=MARKER).delete()
     ApprovalRequest.objects.create(
-        kind="bench", subject_type=MARKER, subject_id=str(total), status="approved",
-        requester=requester, requester_name="marker", title="marker", submitted_at=now,
+        kind="bench",
+        subject_type=MARKER,
+        subject_id=str(total),
+        status="approved",
+        requester=requester,
+        requester_name="marker",
+        title="marker",
+        submitted_at=now,
     )
     return approver
 
@@ -142,7 +160,10 @@ def run(report: Report) -> None:
             client.get("/bench/noop/")
 
         base_median, base_p95 = _timings(noop)
-        for name, func in (("approver inbox page", page), ("approver inbox htmx fragment", fragment)):
+        for name, func in (
+            ("approver inbox page", page),
+            ("approver inbox htmx fragment", fragment),
+        ):
             with CaptureQueriesContext(connection) as ctx:
                 func()
             # Session and user loading are excluded (DESIGN §11).

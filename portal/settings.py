@@ -249,8 +249,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "task": "portal.milestones.tasks.sweep_orphan_files",
         "schedule": 3600.0,
     },
-    # Dashboards: this week's risk snapshot (overwritten hourly until the week ends) and
-    # the worker heartbeat the operations page reads (stale after 90 s).
+    # Dashboards: the current risk ratings the risk page reads (precomputed.REFRESH_EVERY),
+    # this week's risk snapshot (overwritten hourly until the week ends) and the worker
+    # heartbeat the operations page reads (stale after 90 s).
+    "dashboards-risk": {"task": "portal.dashboards.tasks.refresh_risk", "schedule": 300.0},
     "dashboards-snapshot": {"task": "portal.dashboards.tasks.snapshot", "schedule": 3600.0},
     "dashboards-heartbeat": {"task": "portal.dashboards.tasks.heartbeat", "schedule": 30.0},
 }

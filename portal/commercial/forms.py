@@ -20,6 +20,10 @@ class AdjustmentForm(forms.Form):
 
 
 class ChangeForm(forms.Form):
-    discount_pct = forms.DecimalField(required=False, min_value=0, max_value=100, decimal_places=2)
-    amount = forms.DecimalField(required=False, min_value=0, decimal_places=2)
-    reason = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    discount_pct = forms.DecimalField(
+        required=False, min_value=0, max_value=100, decimal_places=2, label="Discount %"
+    )
+    amount = forms.DecimalField(required=False, min_value=0, decimal_places=2, label="Amount")
+    reason = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Why the change"
+    )

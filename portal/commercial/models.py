@@ -73,9 +73,11 @@ class Adjustment(models.Model):
 
         if user.pk == self.requested_by_id or user.is_superuser:
             return True
-        return has_role(
-            user, ["account_manager", "finance", "practice_leader", "operator"], self.business_unit
-        )
+        return has_role(user, VIEWER_ROLES, self.business_unit)
+
+
+# Who sees discount and write-off requests of their units, in lists and on detail pages alike.
+VIEWER_ROLES = ["account_manager", "finance", "practice_leader", "operator", "delivery_leader"]
 
 
 class AdjustmentQuerySet(models.QuerySet[Adjustment]):
@@ -85,9 +87,7 @@ class AdjustmentQuerySet(models.QuerySet[Adjustment]):
 def visible_adjustments(user: Any) -> models.QuerySet[Adjustment]:
     from portal.core.access import unit_filter
 
-    scope = unit_filter(
-        user, ["account_manager", "finance", "practice_leader", "operator", "delivery_leader"]
-    )
+    scope = unit_filter(user, VIEWER_ROLES)
     own = Q(requested_by_id=user.pk)
     if scope is None:
         return Adjustment.objects.filter(own)

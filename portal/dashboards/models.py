@@ -1,13 +1,43 @@
-"""What the dashboards precompute: weekly risk snapshots, first sightings, worker heartbeats.
+"""What the dashboards precompute: current risk ratings, weekly risk snapshots, first
+sightings, worker heartbeats.
 
 Everything else on the dashboards is read live from the other apps' tables; these rows
-exist only where a live figure would be too slow (the 12-week trend) or cannot be read
-from the mirror at all (when a project first appeared, whether a worker is alive).
+exist only where a live figure would be too slow (the current ratings of every project,
+the 12-week trend) or cannot be read from the mirror at all (when a project first
+appeared, whether a worker is alive).
 """
 
 from __future__ import annotations
 
 from django.db import models
+
+
+class RiskRating(models.Model):
+    """The current risk rating of one active project, as the risk page shows it.
+
+    Rewritten for every active project by `portal.dashboards.precomputed.refresh` (beat
+    task every 5 minutes, or the page itself when the rows are stale); `rank` is the
+    project's place in the firm-wide worst-first order, so the page sorts and pages in SQL.
+    """
+
+    project = models.OneToOneField(
+        "odoo.Project",
+        primary_key=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="risk_rating",
+    )
+    rank = models.PositiveIntegerField(db_index=True)
+    rating = models.SmallIntegerField()  # rules.Rating: -1 none, 0 green, 1 amber, 2 red
+    severity = models.FloatField(default=0.0)
+    drag = models.CharField(max_length=32, blank=True)
+    # [{"key", "rating", "severity", "reasons"}] in rules.DIMENSIONS order.
+    dimensions = models.JSONField(default=list)
+    targets = models.JSONField(default=dict)  # ids the cells link to: {"milestone": 12}
+    computed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.project_id} rated {self.rating} at {self.computed_at}"
 
 
 class RiskSnapshot(models.Model):

@@ -1,5 +1,8 @@
 """The risk figures of every active project, computed in one database query.
 
+The risk page does not run this per request (seconds for 2,000 projects): it reads the
+ratings that `portal.dashboards.precomputed` stores from it.
+
 Each figure is a correlated subquery on the project row (counts, oldest dates, sums over
 the (project, date) timesheet index), so the page costs one query however many projects
 there are; rating and sorting then work on those rows (`portal.dashboards.rules`).
@@ -166,7 +169,10 @@ class ProjectRisk:
     links: dict[str, str] = field(default_factory=dict)
     trend: list[int | None] = field(default_factory=list)
     cells: list[tuple[DimensionResult, str]] = field(default_factory=list)  # with their links
+    cells_html: str = ""  # the cells as the page's <td>s (views._cells_html)
     sparkline: str = ""
+    # Ids the cells link to: the first overdue and the oldest uninvoiced milestone.
+    targets: dict[str, int] = field(default_factory=dict)
 
     @property
     def severity(self) -> float:
@@ -220,7 +226,9 @@ def assess(row: Any, as_of: datetime) -> ProjectRisk:
     available = availability(row)
     results = [rules.rate_dimension(d, figures, available[d.source]) for d in DIMENSIONS]
     rating, drag = rules.overall(results)
-    return ProjectRisk(row, rating, drag, results, figures)
+    targets = {"milestone": row.first_overdue_milestone, "uninvoiced": row.oldest_uninvoiced_id}
+    return ProjectRisk(row, rating, drag, results, figures,
+                       targets={k: v for k, v in targets.items() if v is not None})  # fmt: skip
 
 
 def assess_all(projects: QuerySet[Project], as_of: datetime | None = None) -> list[ProjectRisk]:

@@ -1,4 +1,5 @@
-"""Beat tasks of the dashboards: the weekly risk snapshot and the worker heartbeat."""
+"""Beat tasks of the dashboards: current risk ratings, the weekly risk snapshot and the
+worker heartbeat."""
 
 from __future__ import annotations
 
@@ -7,8 +8,15 @@ import socket
 from celery import Task, shared_task
 from django.utils import timezone
 
+from portal.dashboards import precomputed
 from portal.dashboards.models import WorkerHeartbeat
 from portal.dashboards.snapshots import take_snapshot
+
+
+@shared_task(name="portal.dashboards.tasks.refresh_risk")
+def refresh_risk() -> int:
+    """Recompute the stored rating of every active project the risk page reads."""
+    return precomputed.refresh()
 
 
 @shared_task(name="portal.dashboards.tasks.snapshot")

@@ -124,7 +124,7 @@ def _open_assignments(odoo_user_ids: set[int] | None) -> Any:
     )
     if odoo_user_ids is not None:
         rows = rows.filter(odoouser_id__in=sorted(odoo_user_ids))
-    return rows.annotate(sharers=Subquery(assignee_count))  # type: ignore[misc]
+    return rows.annotate(sharers=Subquery(assignee_count))
 
 
 def _task_span(deadline: datetime | None, this_week: date) -> int:

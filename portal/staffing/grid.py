@@ -74,10 +74,43 @@ class Cell:
         self.label = ", ".join(parts) or "nothing booked"
 
 
+class _CellHtml:
+    """Shared by a grid's rows: cell URLs split around the person id, and the HTML of each
+    distinct (firm, soft, tasks, capacity) cell, built once; most cells repeat one."""
+
+    def __init__(self, weeks: list[date]) -> None:
+        head, tail = _cell_url_pattern().split("/0/", 1)
+        self.head = f"{head}/"
+        self.tails = [f"/{tail.replace(WEEK_PLACEHOLDER, w.isoformat())}" for w in weeks]
+        self.memo: dict[tuple[float, float, float, float], tuple[str, str]] = {}
+
+    def parts(self, firm: float, soft: float, tasks: float, capacity: float) -> tuple[str, str]:
+        """The cell's HTML before and after its URL (the URL goes in href and hx-get)."""
+        key = (firm, soft, tasks, capacity)
+        found = self.memo.get(key)
+        if found is None:
+            cell = Cell(WEEK, firm, soft, tasks, capacity)
+            keys = ""
+            if firm:
+                keys += ' <span class="cap-key firm">F</span>'
+            if soft:
+                keys += ' <span class="cap-key soft">S</span>'
+            if tasks:
+                keys += ' <span class="cap-key tasks">T</span>'
+            if cell.shade == "over":
+                keys += ' <span class="over-label">over</span>'
+            found = self.memo[key] = (
+                f'<td class="cap {cell.shade}{" has-soft" if soft else ""}"><a href="',
+                f'" hx-target="#capacity-cell" title="{cell.label}">'
+                f"{cell.booked:.0f}/{capacity:.0f}{keys}</a></td>",
+            )
+        return found
+
+
 class Row:
     """One person: plain values (no model instance) and (firm, soft, tasks) per week."""
 
-    __slots__ = ("capacity", "hours", "name", "profile_id", "role_name", "weeks")
+    __slots__ = ("capacity", "hours", "html_parts", "name", "profile_id", "role_name", "weeks")
 
     def __init__(
         self,
@@ -87,9 +120,11 @@ class Row:
         capacity: float,
         weeks: list[date],
         hours: list[tuple[float, float, float]],
+        html_parts: _CellHtml,
     ) -> None:
         self.profile_id, self.name, self.role_name = profile_id, name, role_name or ""
         self.capacity, self.weeks, self.hours = capacity, weeks, hours
+        self.html_parts = html_parts
 
     @property
     def cells(self) -> list[Cell]:
@@ -104,31 +139,14 @@ class Row:
 
         Nothing needs escaping: URLs are built from ids and dates, texts from numbers.
         """
-        parts = []
-        base = _cell_url_pattern().replace("/0/", f"/{self.profile_id}/", 1)
+        shared = self.html_parts
+        base = f"{shared.head}{self.profile_id}"
         capacity = self.capacity
-        of_capacity = f"/{capacity:.0f}"
-        for week, (firm, soft, tasks) in zip(self.weeks, self.hours, strict=True):
-            href = base.replace(WEEK_PLACEHOLDER, week.isoformat())
-            booked = firm + soft + tasks
-            shade = _shade(_percent(booked, capacity))
-            keys = label = ""
-            if firm:
-                keys += ' <span class="cap-key firm">F</span>'
-                label = f"firm {firm:.0f}"
-            if soft:
-                keys += ' <span class="cap-key soft">S</span>'
-                label += f"{', ' if label else ''}soft {soft:.0f}"
-            if tasks:
-                keys += ' <span class="cap-key tasks">T</span>'
-                label += f"{', ' if label else ''}tasks {tasks:.0f}"
-            if shade == "over":
-                keys += ' <span class="over-label">over</span>'
-            parts.append(
-                f'<td class="cap {shade}{" has-soft" if soft else ""}">'
-                f'<a href="{href}" hx-get="{href}" hx-target="#capacity-cell" '
-                f'title="{label or "nothing booked"}">{booked:.0f}{of_capacity}{keys}</a></td>'
-            )
+        parts = []
+        for tail, (firm, soft, tasks) in zip(shared.tails, self.hours, strict=True):
+            before, after = shared.parts(firm, soft, tasks, capacity)
+            href = base + tail
+            parts.append(f'{before}{href}" hx-get="{href}{after}')
         return mark_safe("".join(parts))  # noqa: S308 (ids, dates and numbers only)
 
     def html(self) -> SafeString:
@@ -140,6 +158,7 @@ class Row:
 
 
 WEEK_PLACEHOLDER = "2000-01-03"
+WEEK = date(2000, 1, 3)  # any week: a memoised cell's HTML does not depend on it
 
 
 @functools.cache
@@ -188,6 +207,7 @@ def capacity_grid(
     tasks = task_hours(user_ids, week_list, today) if user_ids else {}
 
     rows = []
+    html_parts = _CellHtml(week_list)
     nothing: dict[date, float] = {}
     for pk, name, role_name, calendar_id, odoo_user_id in people:
         mine = booked.get(pk, {})
@@ -197,5 +217,5 @@ def capacity_grid(
             firm, soft = mine.get(week, (0.0, 0.0))
             hours.append((firm, soft, load.get(week, 0.0)))
         weekly = capacity_of.get(calendar_id, capacity_of[None])
-        rows.append(Row(pk, name, role_name, weekly, week_list, hours))
+        rows.append(Row(pk, name, role_name, weekly, week_list, hours, html_parts))
     return week_list, rows

@@ -29,11 +29,10 @@ def _open_sale_line(sandbox) -> tuple[int, int]:  # type: ignore[no-untyped-def]
         {"name": "Senior consultant day", "type": "service",
          "service_policy": "delivered_manual", "service_tracking": "no"},
     )  # fmt: skip
+    line = {"product_id": product, "product_uom_qty": 10, "price_unit": 1000}
     order = sandbox.rpc(
-        "sale.order", "create",
-        {"partner_id": partner,
-         "order_line": [[0, 0, {"product_id": product, "product_uom_qty": 10, "price_unit": 1000}]]},
-    )  # fmt: skip
+        "sale.order", "create", {"partner_id": partner, "order_line": [[0, 0, line]]}
+    )
     sandbox.rpc("sale.order", "action_confirm", [order])
     (line,) = sandbox.rpc("sale.order", "read", [order], fields=["order_line"])[0]["order_line"]
     return order, line
@@ -105,9 +104,7 @@ def test_discount_is_approved_in_the_inbox_and_reaches_odoo(
 
     # The real worker delivers the chatter post and the discount to the sandbox.
     worker = celery_worker_process
-    worker.wait_until(
-        lambda: not OutboxMessage.objects.exclude(status="done").exists(), timeout=90
-    )
+    worker.wait_until(lambda: not OutboxMessage.objects.exclude(status="done").exists(), timeout=90)
     assert OutboxMessage.objects.filter(status="done").count() >= 3
     messages = sandbox.rpc(
         "mail.message", "search_read",

@@ -173,6 +173,24 @@ def test_new_page_raises_a_request(client, unit, am, fin, policy):
     assert Adjustment.objects.count() == 1
 
 
+def test_new_page_preselects_no_target(client, unit, am, policy):
+    sale_line(unit=unit)
+    client.force_login(am)
+    page = client.get(reverse("commercial:new")).content.decode()
+    assert 'value="sol:101"' in page
+    assert " checked" not in page
+
+
+def test_new_page_keeps_the_chosen_target_after_an_error(client, unit, am, policy):
+    sale_line(unit=unit)
+    client.force_login(am)
+    response = client.post(
+        reverse("commercial:new"), {"type": "discount", "target": "sol:101", "reason": ""}
+    )
+    assert response.status_code == 400
+    assert 'value="sol:101" checked' in response.content.decode()
+
+
 def test_new_page_shows_refusal_as_form_error(client, unit, am, policy):
     sale_line(unit=unit, qty_invoiced="1")
     client.force_login(am)

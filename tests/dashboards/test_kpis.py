@@ -55,8 +55,10 @@ def test_setup_cycle_time_averages_confirmation_to_odoo_creation_in_days() -> No
         ProjectSighting.objects.create(
             project=project, first_seen_at=confirmed + timedelta(days=40)
         )
-    ProjectFactory(sale_order=SaleOrderFactory(state="draft", date_order=confirmed),
-                   create_date=confirmed + timedelta(days=1))  # not counted: not confirmed
+    ProjectFactory(
+        sale_order=SaleOrderFactory(state="draft", date_order=confirmed),
+        create_date=confirmed + timedelta(days=1),
+    )  # not counted: not confirmed
 
     setup = kpi("setup")
 

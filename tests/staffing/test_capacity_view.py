@@ -44,7 +44,7 @@ def test_capacity_view_keeps_a_fixed_query_count(
     client.force_login(rm)
 
     # 1 session, 2 user, 3 roles for the scope check, 4 memberships for the profile scope,
-    # 5 profiles (with employee, role, unit), 6 calendars, 7 booked hours per week,
+    # 5 profiles (tuples, employee and role joined), 6 calendars, 7 booked hours per week,
     # 8 task load, 9-11 filter options (roles, skills, units), 12 roles for the menu.
     with django_assert_num_queries(12):
         response = client.get(reverse("staffing:capacity"))

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('odoo', '0002_outbox_delivery_webhooks_reconciliation'),
+        ("odoo", "0002_outbox_delivery_webhooks_reconciliation"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='project',
-            name='create_date',
+            model_name="project",
+            name="create_date",
             field=models.DateTimeField(blank=True, null=True),
         ),
     ]
