@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-os.environ.setdefault("PORTAL_VAR_DIR", str(Path(__file__).resolve().parent.parent / "var" / "bench"))
+os.environ.setdefault(
+    "PORTAL_VAR_DIR", str(Path(__file__).resolve().parent.parent / "var" / "bench")
+)
 
 from portal.settings import *  # noqa: E402, F403
 

@@ -74,3 +74,8 @@ class ETagRetrieveMixin:
         instance = self.get_object()  # type: ignore[attr-defined]
         data = self.get_serializer(instance).data  # type: ignore[attr-defined]
         return conditional(request, data)
+
+
+# Odoo ids and the portal's own ids fit in a signed 32-bit integer; anything larger names
+# nothing and must be refused before it reaches the database (SQLite overflows).
+MAX_ID = 2**31 - 1

@@ -107,6 +107,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     if isinstance(exc, SuspiciousOperation):
         # Oversized bodies, too many fields: the client's mistake, not ours.
         return problem(400, str(exc) or "The request could not be read.")
+    if isinstance(exc, OverflowError):
+        # An id beyond what the database can store names nothing that exists.
+        return problem(404, "Not found.")
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) or "Not found.")
     elif isinstance(exc, PermissionDenied):

@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from portal.api.base import ETagRetrieveMixin, MoneyField, api_user
+from portal.api.base import MAX_ID, ETagRetrieveMixin, MoneyField, api_user
 from portal.api.idempotency import idempotent
 from portal.api.models import Scope
 from portal.api.pagination import cursor_by
@@ -138,7 +138,9 @@ class DecideSerializer(serializers.Serializer[Any]):
 
 class BulkDecideSerializer(serializers.Serializer[Any]):
     ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), min_length=1, max_length=BULK_LIMIT
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        min_length=1,
+        max_length=BULK_LIMIT,
     )
     decision = serializers.ChoiceField(choices=DECISIONS, default="approve")
     comment = serializers.CharField(required=False, allow_blank=True, max_length=4000, default="")

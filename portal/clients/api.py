@@ -17,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from portal.api.base import ETagRetrieveMixin, api_user
+from portal.api.base import MAX_ID, ETagRetrieveMixin, api_user
 from portal.api.idempotency import idempotent
 from portal.api.models import Scope
 from portal.api.pagination import cursor_by
@@ -75,7 +75,9 @@ class ClientRequestDetailSerializer(ClientRequestSerializer):
 
 
 class ClientRequestCreateSerializer(serializers.Serializer[Any]):
-    project = serializers.IntegerField(help_text="A published project of your client.")
+    project = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, help_text="A published project of your client."
+    )
     subject = serializers.CharField(max_length=200)
     description = serializers.CharField(max_length=20000)
     urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.NORMAL)

@@ -20,7 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from portal.api.base import ETagRetrieveMixin, api_user
+from portal.api.base import MAX_ID, ETagRetrieveMixin, api_user
 from portal.api.errors import problem
 from portal.api.idempotency import idempotent
 from portal.api.models import Scope
@@ -131,7 +131,7 @@ class EvidenceUploadSerializer(serializers.Serializer[Any]):
 
 
 class EvidenceCreateSerializer(EvidenceUploadSerializer):
-    milestone = serializers.IntegerField()
+    milestone = serializers.IntegerField(min_value=1, max_value=MAX_ID)
 
     def validate_milestone(self, value: int) -> int:
         # A milestone the caller may not see is "not found" here, on the field (C14).

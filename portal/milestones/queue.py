@@ -16,7 +16,13 @@ from django.utils import timezone
 from portal.core.access import unit_filter
 from portal.core.models import Role, User
 from portal.milestones import facts
-from portal.milestones.models import BillingState, Evidence, EvidenceRequirement, MilestoneRecord
+from portal.milestones.models import (
+    BillingState,
+    ContractType,
+    Evidence,
+    EvidenceRequirement,
+    MilestoneRecord,
+)
 from portal.odoo.models import Timesheet
 
 READY_STATES = (
@@ -36,6 +42,10 @@ class QueueRow:
     blockers: list[str]
     age: timedelta
     overdue_days: int | None
+
+    @property
+    def contract_type_label(self) -> str:
+        return str(ContractType(self.contract_type).label)
 
 
 @dataclass

@@ -22,7 +22,7 @@ from portal.core.htmx import is_fragment_request
 from portal.core.models import User
 from portal.milestones import access, billing_flow, facts, queue, services, uploads
 from portal.milestones.forms import BillingForm, EvidenceForm
-from portal.milestones.models import Evidence, MilestoneRecord
+from portal.milestones.models import ContractType, Evidence, MilestoneRecord
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +70,7 @@ def _detail_context(record: MilestoneRecord, user: User, **extra: Any) -> dict[s
         "amount": facts.amount(record),
         "currency": facts.currency(record),
         "contract_type": facts.contract_type(record),
+        "contract_type_label": str(ContractType(facts.contract_type(record)).label),
         "signoffs": list(record.signoffs.all()),
         "timeline": list(record.timeline.select_related("actor")),
         "can_manage": access.can_manage(user, record.milestone),

@@ -10,7 +10,7 @@ from rest_framework import generics, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from portal.api.base import ETagRetrieveMixin, api_user
+from portal.api.base import MAX_ID, ETagRetrieveMixin, api_user
 from portal.api.pagination import cursor_by
 from portal.clients.models import StatusSummary
 from portal.core.models import BusinessUnit
@@ -22,7 +22,7 @@ from portal.projects.access import get_project_for_user, visible_to
 
 class ProjectFilter(serializers.Serializer[Any]):
     q = serializers.CharField(required=False, max_length=100)
-    unit = serializers.IntegerField(required=False)
+    unit = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     client = serializers.IntegerField(required=False, help_text="Odoo partner id of the client.")
     manager = serializers.IntegerField(required=False, help_text="Odoo user id of the PM.")
     status = serializers.ChoiceField(

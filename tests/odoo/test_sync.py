@@ -183,6 +183,15 @@ def test_projects_get_their_companys_business_unit(odoo_sandbox_settings: Sandbo
     assert unit.code == "yourcompany"
 
 
+def test_projects_keep_odoos_creation_time(odoo_sandbox_settings: Sandbox) -> None:
+    pid = int(odoo_sandbox_settings.rpc("project.project", "create", {"name": "Fresh"}))
+    sync_all(get_client(), models_to_sync=["project.project"])
+
+    created = odoo_sandbox_settings.rpc("project.project", "read", [pid], ["create_date"])
+    expected = dt.datetime.fromisoformat(created[0]["create_date"]).replace(tzinfo=dt.UTC)
+    assert Project.objects.get(pk=pid).create_date == expected
+
+
 def test_sync_never_overwrites_a_business_unit_already_set(
     odoo_sandbox_settings: Sandbox,
 ) -> None:
@@ -193,8 +202,9 @@ def test_sync_never_overwrites_a_business_unit_already_set(
     chosen = BusinessUnitFactory(code="digital", name="Digital")
     Project.objects.filter(id=project.id).update(business_unit=chosen)
 
+    # Any change bumps write_date; the name stays, other tests find projects by name.
     odoo_sandbox_settings.rpc(
-        "project.project", "write", [project.id], {"name": project.name + "!"}
+        "project.project", "write", [project.id], {"description": "<p>Unit check</p>"}
     )
     sync_model(client, "project.project")
 

@@ -8,128 +8,265 @@ import portal.odoo.models_outbox
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('odoo', '0001_initial'),
+        ("odoo", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='WebhookIntegration',
+            name="WebhookIntegration",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(unique=True)),
-                ('name', models.CharField(max_length=120)),
-                ('secret', models.CharField(default=portal.odoo.models_outbox.new_url_secret, max_length=100)),
-                ('signing_secret', models.CharField(blank=True, max_length=200)),
-                ('active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('last_received_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(unique=True)),
+                ("name", models.CharField(max_length=120)),
+                (
+                    "secret",
+                    models.CharField(
+                        default=portal.odoo.models_outbox.new_url_secret, max_length=100
+                    ),
+                ),
+                ("signing_secret", models.CharField(blank=True, max_length=200)),
+                ("active", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("last_received_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.AddField(
-            model_name='outboxmessage',
-            name='claim_token',
+            model_name="outboxmessage",
+            name="claim_token",
             field=models.CharField(blank=True, max_length=32),
         ),
         migrations.AddField(
-            model_name='outboxmessage',
-            name='claimed_until',
+            model_name="outboxmessage",
+            name="claimed_until",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='outboxmessage',
-            name='last_error_class',
+            model_name="outboxmessage",
+            name="last_error_class",
             field=models.CharField(blank=True, max_length=120),
         ),
         migrations.AddField(
-            model_name='outboxmessage',
-            name='odoo_model',
+            model_name="outboxmessage",
+            name="odoo_model",
             field=models.CharField(blank=True, db_index=True, max_length=64),
         ),
         migrations.CreateModel(
-            name='OutboxControl',
+            name="OutboxControl",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('paused', models.BooleanField(default=False)),
-                ('paused_at', models.DateTimeField(blank=True, null=True)),
-                ('reason', models.TextField(blank=True)),
-                ('resumed_at', models.DateTimeField(blank=True, null=True)),
-                ('resumed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("paused", models.BooleanField(default=False)),
+                ("paused_at", models.DateTimeField(blank=True, null=True)),
+                ("reason", models.TextField(blank=True)),
+                ("resumed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "resumed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ReconciliationRun',
+            name="ReconciliationRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('started_at', models.DateTimeField(auto_now_add=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('trigger', models.CharField(default='schedule', max_length=16)),
-                ('summary', models.JSONField(blank=True, default=dict)),
-                ('error', models.TextField(blank=True)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("started_at", models.DateTimeField(auto_now_add=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("trigger", models.CharField(default="schedule", max_length=16)),
+                ("summary", models.JSONField(blank=True, default=dict)),
+                ("error", models.TextField(blank=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-started_at'],
+                "ordering": ["-started_at"],
             },
         ),
         migrations.CreateModel(
-            name='Drift',
+            name="Drift",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('model', models.CharField(max_length=64)),
-                ('odoo_id', models.IntegerField(blank=True, null=True)),
-                ('kind', models.CharField(choices=[('missing', 'Missing in Odoo'), ('extra', 'In Odoo, not in the mirror'), ('different', 'Different')], max_length=16)),
-                ('field', models.CharField(blank=True, max_length=64)),
-                ('portal_value', models.TextField(blank=True)),
-                ('odoo_value', models.TextField(blank=True)),
-                ('status', models.CharField(choices=[('open', 'Open'), ('reapplied', 'Re-applied'), ('accepted', "Odoo's value accepted")], default='open', max_length=16)),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('message', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='odoo.outboxmessage')),
-                ('resolved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='drifts', to='odoo.reconciliationrun')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("model", models.CharField(max_length=64)),
+                ("odoo_id", models.IntegerField(blank=True, null=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("missing", "Missing in Odoo"),
+                            ("extra", "In Odoo, not in the mirror"),
+                            ("different", "Different"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("field", models.CharField(blank=True, max_length=64)),
+                ("portal_value", models.TextField(blank=True)),
+                ("odoo_value", models.TextField(blank=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("reapplied", "Re-applied"),
+                            ("accepted", "Odoo's value accepted"),
+                        ],
+                        default="open",
+                        max_length=16,
+                    ),
+                ),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "message",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to="odoo.outboxmessage",
+                    ),
+                ),
+                (
+                    "resolved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="drifts",
+                        to="odoo.reconciliationrun",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['model', 'odoo_id'],
+                "ordering": ["model", "odoo_id"],
             },
         ),
         migrations.CreateModel(
-            name='EchoMark',
+            name="EchoMark",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('model', models.CharField(max_length=64)),
-                ('res_id', models.IntegerField()),
-                ('write_date', models.CharField(max_length=32)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('message', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, to='odoo.outboxmessage')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("model", models.CharField(max_length=64)),
+                ("res_id", models.IntegerField()),
+                ("write_date", models.CharField(max_length=32)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "message",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to="odoo.outboxmessage",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['model', 'res_id', 'write_date'], name='odoo_echoma_model_eebb6e_idx')],
+                "indexes": [
+                    models.Index(
+                        fields=["model", "res_id", "write_date"],
+                        name="odoo_echoma_model_eebb6e_idx",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='InboundEvent',
+            name="InboundEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('dedupe_key', models.CharField(max_length=200)),
-                ('model', models.CharField(blank=True, max_length=64)),
-                ('odoo_id', models.IntegerField(blank=True, null=True)),
-                ('action', models.CharField(blank=True, max_length=200)),
-                ('write_date', models.CharField(blank=True, max_length=32)),
-                ('payload', models.JSONField()),
-                ('status', models.CharField(choices=[('pending', 'Waiting for the worker'), ('applied', 'Applied'), ('echo', "Ignored: the portal's own change"), ('stale', 'Ignored: older than the mirror'), ('failed', 'Failed')], default='pending', max_length=16)),
-                ('received_at', models.DateTimeField(auto_now_add=True)),
-                ('processed_at', models.DateTimeField(blank=True, null=True)),
-                ('note', models.TextField(blank=True)),
-                ('integration', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='odoo.webhookintegration')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("dedupe_key", models.CharField(max_length=200)),
+                ("model", models.CharField(blank=True, max_length=64)),
+                ("odoo_id", models.IntegerField(blank=True, null=True)),
+                ("action", models.CharField(blank=True, max_length=200)),
+                ("write_date", models.CharField(blank=True, max_length=32)),
+                ("payload", models.JSONField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting for the worker"),
+                            ("applied", "Applied"),
+                            ("echo", "Ignored: the portal's own change"),
+                            ("stale", "Ignored: older than the mirror"),
+                            ("failed", "Failed"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                    ),
+                ),
+                ("received_at", models.DateTimeField(auto_now_add=True)),
+                ("processed_at", models.DateTimeField(blank=True, null=True)),
+                ("note", models.TextField(blank=True)),
+                (
+                    "integration",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="odoo.webhookintegration",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['status', 'received_at'], name='odoo_inboun_status_0adc44_idx')],
-                'constraints': [models.UniqueConstraint(fields=('integration', 'dedupe_key'), name='inbound_event_once_per_key')],
+                "indexes": [
+                    models.Index(
+                        fields=["status", "received_at"], name="odoo_inboun_status_0adc44_idx"
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("integration", "dedupe_key"), name="inbound_event_once_per_key"
+                    )
+                ],
             },
         ),
     ]
