@@ -64,10 +64,14 @@ def _timeline_item(milestone: Milestone, record: Any) -> TimelineItem:
     state = getattr(record, "state", "")
     if state in INVOICED_STATES:
         stage, label = "invoiced", "Invoiced"
-    elif state in ACCEPTED_STATES or (record is None and milestone.is_reached):
+    elif state in ACCEPTED_STATES:
         stage, label = "accepted", "Accepted"
     elif state in READY_STATES:
         stage, label = "ready", "Ready for your review"
+    elif milestone.is_reached:
+        # Reached in Odoo without a sign-off here (before the portal, or a record the
+        # milestones app keeps as "not ready"): still done, never "due".
+        stage, label = "accepted", "Reached"
     else:
         stage, label = "due", "Due"
     return TimelineItem(

@@ -42,6 +42,22 @@ def test_client_home_shows_latest_published_summary_and_milestone_timeline(
     assert "Design signed" in body
 
 
+def test_client_timeline_shows_a_milestone_reached_in_odoo_as_reached_not_due(
+    client, contact1, project1
+):  # type: ignore[no-untyped-def]
+    from portal.milestones.models import MilestoneRecord
+
+    reached = MilestoneFactory(project=project1, name="Design signed", is_reached=True)
+    # The milestones app keeps a "not ready" record for milestones reached before it.
+    MilestoneRecord.objects.get_or_create(milestone=reached)
+    client.force_login(contact1)
+
+    body = client.get(reverse("clients:home")).content.decode()
+
+    assert "Reached</span>" in body
+    assert ">Due</span>" not in body
+
+
 def test_client_home_query_count_is_fixed(
     client, contact1, project1, django_assert_max_num_queries
 ):  # type: ignore[no-untyped-def]

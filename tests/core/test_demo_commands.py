@@ -129,3 +129,37 @@ def test_seed_demo_runs_the_apps_seed_commands(odoo_demo: None) -> None:
     call_command("seed_demo", "--no-table", stdout=out, stderr=StringIO())
 
     assert "Running approvals_seed_policies" in out.getvalue()
+
+
+def _exited_child(name: str, required: bool):  # type: ignore[no-untyped-def]
+    import subprocess
+
+    from portal.core.management.commands.run_demo import Child
+
+    child = Child(name, [sys.executable, "-c", "pass"], required=required)
+    child.process = subprocess.Popen(child.argv)
+    child.process.wait()
+    return child
+
+
+def test_run_demo_keeps_serving_when_the_sandbox_dies() -> None:
+    from portal.core.management.commands.run_demo import Command
+
+    command = Command(stdout=StringIO())
+    sandbox = _exited_child("sandbox", required=False)
+    command.children = [sandbox]
+
+    command.check_children()
+
+    assert command.children == []
+    assert "keeps running without it" in command.stdout._out.getvalue()  # type: ignore[attr-defined]
+
+
+def test_run_demo_stops_when_a_required_child_dies() -> None:
+    from portal.core.management.commands.run_demo import Command
+
+    command = Command(stdout=StringIO())
+    command.children = [_exited_child("web", required=True)]
+
+    with pytest.raises(SystemExit):
+        command.check_children()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
@@ -111,6 +112,9 @@ def _request_new(request: HttpRequest, pk: int) -> HttpResponse:
                 form.add_error(error.field if error.field in form.fields else None, error.message)
             else:
                 log_client_access(user, "submitted", created, request)
+                messages.success(
+                    request, f"Request {created.reference} sent; the project team will answer here."
+                )
                 return redirect("clients:request", created.pk)
         status = 400
     return render(

@@ -2,8 +2,9 @@
 
 Steps: migrate; start the Odoo sandbox with Odoo's demo data (its state file in var/
 survives restarts); wait for it; sync the mirror; seed the demo users; start the web
-server, a Celery worker and Celery beat; print the URL and the demo logins. If a child
-process dies, the others are stopped and the command exits non-zero. Ctrl-C or SIGTERM
+server, a Celery worker and Celery beat; print the URL and the demo logins. If the web
+server, worker or beat dies, the others are stopped and the command exits non-zero; if
+the sandbox dies, the portal keeps serving (as it would with Odoo down). Ctrl-C or SIGTERM
 stops everything cleanly. Each step that depends on a part not built yet says so and the
 demo goes on without it.
 
@@ -128,7 +129,7 @@ class Command(BaseCommand):
         webhook_url = self.webhook_url()
         if webhook_url:
             argv += ["--webhook-url", webhook_url]
-        child = Child("sandbox", argv)
+        child = Child("sandbox", argv, required=False)
         self.start(child)
         try:
             self.wait_http("sandbox", f"http://127.0.0.1:{self.sandbox_port}/web/webclient/version_info",
@@ -225,13 +226,28 @@ class Command(BaseCommand):
 
     def supervise(self) -> None:
         while True:
-            for child in self.children:
-                if not child.running:
-                    code = child.process.poll() if child.process else None
-                    self.say(self.style.ERROR(f"{child.name} exited with code {code}; "
-                                              "stopping the demo."))  # fmt: skip
-                    raise SystemExit(1)
+            self.check_children()
             time.sleep(0.5)
+
+    def check_children(self) -> None:
+        """Stop the demo when a required child died; let an optional one go, said once.
+
+        The sandbox is optional: it stands in for an Odoo the portal does not own, and
+        the portal is meant to keep serving (and its operations page to turn red) while
+        Odoo is down. Restarting it by hand lets the outbox and the sync catch up.
+        """
+        for child in list(self.children):
+            if child.running:
+                continue
+            code = child.process.poll() if child.process else None
+            if child.required:
+                self.say(self.style.ERROR(f"{child.name} exited with code {code}; "
+                                          "stopping the demo."))  # fmt: skip
+                raise SystemExit(1)
+            self.children.remove(child)
+            self.say(self.style.WARNING(f"{child.name} exited with code {code}; the portal "
+                                        "keeps running without it. Start it again with: "
+                                        f"{' '.join(child.argv[1:])}"))  # fmt: skip
 
     def on_signal(self, signum: int, frame: FrameType | None) -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
