@@ -131,7 +131,7 @@ def send_digests(now: dt.datetime | None = None) -> int:
     for user_id in list(users):
         with transaction.atomic():
             rows = list(
-                Notification.objects.select_for_update()
+                Notification.objects.select_for_update(of=("self",))
                 .filter(user_id=user_id, state=Notification.State.QUEUED)
                 .select_related("request", "step")
                 .order_by("id")
