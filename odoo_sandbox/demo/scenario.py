@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -120,6 +120,19 @@ TIMESHEET_WORDS = (
 TASK_STAGES = (("Backlog", 1, False), ("In Progress", 2, False), ("Review", 3, False),
                ("Done", 4, True))  # fmt: skip
 
+# Share of the allocation the logged hours use (the risk dashboard's burn): healthy
+# projects sit between 40 and 95 %; a few troubled ones (12-20 % of the firm, at least
+# one from three projects up) run over budget or behind schedule, so the dashboard
+# shows a believable mix rather than every project in red.
+HEALTHY_BURN = (0.40, 0.95)
+TROUBLED_SHARE = (0.12, 0.20)
+TROUBLE_KINDS = ("over budget", "behind schedule")
+OVER_BUDGET_BURN = (1.12, 1.45)
+BEHIND_SCHEDULE_BURN = (0.75, 0.95)
+# Chance that an open task's deadline has passed / a past milestone was reached.
+OVERDUE_TASK_CHANCE = {"": 0.08, "over budget": 0.15, "behind schedule": 0.55}
+REACHED_MILESTONE_CHANCE = {"": 0.95, "over budget": 0.85, "behind schedule": 0.3}
+
 # (xmlid suffix, name, list price, service_policy, service_tracking, unit xmlid) —
 # one product per billing style a services firm sells (reference §6.6).
 PRODUCTS = (
@@ -157,6 +170,7 @@ class ScenarioReport:
     timesheet_hours: float = 0.0
     timesheet_cost: float = 0.0
     overdue_tasks: int = 0
+    troubled_projects: dict[int, str] = field(default_factory=dict)  # project id -> kind
     reached_milestones: int = 0
     missed_days: int = 0
     absent_consultant: str = ""
@@ -192,9 +206,13 @@ class _Project:
     account_id: int
     order_id: int
     tm_line_id: int
+    trouble: str = ""  # "" for a healthy project, else one of TROUBLE_KINDS
+    burn: float = 0.0  # target share of the allocation the logged hours use
     team: list[_Consultant] = field(default_factory=list)
     task_ids: list[int] = field(default_factory=list)
     task_assignees: dict[int, list[_Consultant]] = field(default_factory=dict)
+    # Hours logged per task id, from which _allocate sizes the allocations.
+    logged: defaultdict[int, float] = field(default_factory=lambda: defaultdict(float))
 
 
 def generate(
@@ -236,6 +254,7 @@ class _Generator:
         self.progress = progress or (lambda _message: None)
         self.report = ScenarioReport(seed=0, today=today)
         self.ref = lambda xmlid: store.ref(xmlid)[1]
+        self.titles_by_client: dict[int, set[str]] = {}
 
     def run(self, consultants: int, projects: int, tasks_per_project: int, weeks: int) -> None:
         self.progress("scenario: reference data")
@@ -244,7 +263,10 @@ class _Generator:
         staff = self._consultants(consultants)
         self.progress(f"scenario: {projects} projects")
         clients = self._clients(max(2, (projects + 1) // 2))
-        engagements = [self._engagement(i, clients, staff) for i in range(projects)]
+        troubles = self._troubles(projects)
+        engagements = [
+            self._engagement(i, clients, staff, troubles.get(i, "")) for i in range(projects)
+        ]
         by_id = {e.project_id: e for e in engagements}
         for consultant in staff:
             if not consultant.projects:  # everyone is staffed somewhere
@@ -256,11 +278,14 @@ class _Generator:
             self._tasks(engagement, tasks_per_project)
         self.progress(f"scenario: {weeks} weeks of timesheets")
         self._timesheets(staff, engagements, weeks)
+        for engagement in engagements:
+            self._allocate(engagement)
 
         report = self.report
         report.clients = len(clients)
         report.consultants = len(staff)
         report.project_ids = [e.project_id for e in engagements]
+        report.troubled_projects = {e.project_id: e.trouble for e in engagements if e.trouble}
         report.projects = len(engagements)
         report.tasks = sum(len(e.task_ids) for e in engagements)
         report.milestones = len(
@@ -410,13 +435,35 @@ class _Generator:
 
     # -- engagements: order, project, milestones -----------------------------------------
 
+    def _troubles(self, projects: int) -> dict[int, str]:
+        """Which project indexes are troubled, and how."""
+        if projects < 3:
+            return {}
+        count = max(1, round(projects * self.rng.uniform(*TROUBLED_SHARE)))
+        picked = sorted(self.rng.sample(range(projects), count))
+        return {index: self.rng.choice(TROUBLE_KINDS) for index in picked}
+
+    def _engagement_title(self, client_id: int) -> str:
+        """An engagement the client has no project for yet, so project names are unique."""
+        used = self.titles_by_client.setdefault(client_id, set())
+        free = [title for title in ENGAGEMENTS if title not in used]
+        if free:
+            title = free[self.rng.randrange(len(free))]
+        else:  # more projects per client than engagement kinds: number the repeats
+            base, repeat = ENGAGEMENTS[self.rng.randrange(len(ENGAGEMENTS))], 2
+            while f"{base} {repeat}" in used:
+                repeat += 1
+            title = f"{base} {repeat}"
+        used.add(title)
+        return title
+
     def _engagement(
-        self, index: int, clients: list[tuple[int, str]], staff: list[_Consultant]
+        self, index: int, clients: list[tuple[int, str]], staff: list[_Consultant], trouble: str
     ) -> _Project:
         rng = self.rng
         number = index + 1
         client_id, client_name = clients[index % len(clients)]
-        title = ENGAGEMENTS[rng.randrange(len(ENGAGEMENTS))]
+        title = self._engagement_title(client_id)
         start = self.today - dt.timedelta(weeks=rng.randint(4, 20))
         end = self.today + dt.timedelta(weeks=rng.randint(4, 24))
         managers = staff[: max(1, len(staff) // 12)]  # _consultants puts managers first
@@ -466,16 +513,21 @@ class _Generator:
             {"name": f"{client_name}{DASH}{title}", "partner_id": client_id,
              "user_id": manager.user_id, "date_start": start.isoformat(),
              "date": end.isoformat(), "allow_timesheets": True, "allow_milestones": True,
-             "allow_billable": True, "allocated_hours": tm_hours,
+             "allow_billable": True,
              "type_ids": [(6, 0, self.stages)],
              "favorite_user_ids": [(6, 0, [manager.user_id])]},
         )  # fmt: skip
         self.store.set_xmlid(f"scenario.project_{number:03d}", "project.project", project_id)
         for line_id, key in zip(line_ids, line_keys, strict=True):
             if key == "milestone_fee":
-                self._milestones(project_id, line_id)
+                self._milestones(project_id, line_id, trouble)
         tm_line = line_ids[line_keys.index(tm_product)]
         engagement = _Project(project_id, project.get("account_id") or 0, order_id, tm_line)
+        engagement.trouble = trouble
+        engagement.burn = rng.uniform(
+            *{"": HEALTHY_BURN, "over budget": OVER_BUDGET_BURN,
+              "behind schedule": BEHIND_SCHEDULE_BURN}[trouble]
+        )  # fmt: skip
         engagement.team = team
         for consultant in team:
             consultant.projects.append(project_id)
@@ -516,7 +568,7 @@ class _Generator:
             self.report.created["project.project"] += 1
         return int(project_id)
 
-    def _milestones(self, project_id: int, line_id: int) -> None:
+    def _milestones(self, project_id: int, line_id: int, trouble: str) -> None:
         rng = self.rng
         count = rng.randint(2, 4)
         # Percentages in whole 5 % steps so that they add up to exactly 100 %.
@@ -531,7 +583,7 @@ class _Generator:
         for position, (phase, share, deadline) in enumerate(
             zip(phases, shares, deadlines, strict=True)
         ):
-            reached = deadline < self.today and rng.random() < 0.7
+            reached = deadline < self.today and rng.random() < REACHED_MILESTONE_CHANCE[trouble]
             vals = {
                 "name": phase, "project_id": project_id, "sale_line_id": line_id,
                 "deadline": deadline.isoformat(), "quantity_percentage": share * 5 / 100,
@@ -558,10 +610,26 @@ class _Generator:
         names = rng.sample(TASK_NAMES, min(len(TASK_NAMES), per_project))
         while len(names) < per_project:
             names.append(f"{rng.choice(TASK_NAMES)} ({len(names) + 1})")
+        # Tasks close in step with the hours used, so that "hours used ahead of progress"
+        # flags the troubled projects only: behind-schedule ones close fewer, over-budget
+        # ones close what a healthy project would and overrun their hours.
+        done_share = engagement.burn - rng.uniform(-0.05, 0.10)
+        if engagement.trouble == "behind schedule":
+            done_share = engagement.burn - rng.uniform(0.20, 0.35)
+        elif engagement.trouble == "over budget":
+            done_share = rng.uniform(0.45, 0.80)
+        done_count = min(per_project, max(0, round(done_share * per_project)))
+        done = set(rng.sample(range(per_project), done_count))
+        overdue_chance = OVERDUE_TASK_CHANCE[engagement.trouble]
         vals_list: list[dict[str, Any]] = []
         for position in range(per_project):
-            stage = rng.choices(range(4), weights=(3, 4, 2, 3))[0]
-            deadline = today + dt.timedelta(days=rng.randint(-21, 42))
+            stage = 3 if position in done else rng.choices(range(3), weights=(3, 4, 2))[0]
+            if stage == 3:
+                deadline = today + dt.timedelta(days=rng.randint(-42, 14))
+            elif rng.random() < overdue_chance:
+                deadline = today - dt.timedelta(days=rng.randint(1, 21))
+            else:
+                deadline = today + dt.timedelta(days=rng.randint(1, 56))
             assignees = rng.sample(engagement.team, min(len(engagement.team), rng.randint(1, 2)))
             vals_list.append(
                 {"name": names[position], "project_id": engagement.project_id,
@@ -569,7 +637,7 @@ class _Generator:
                  "state": "1_done" if stage == 3 else rng.choice(
                      ("01_in_progress", "01_in_progress", "02_changes_requested", "03_approved")),
                  "user_ids": [(6, 0, [c.user_id for c in assignees])],
-                 "allocated_hours": float(rng.randrange(8, 81, 4)),
+                 "allocated_hours": 0.0,  # set by _allocate from the logged hours
                  "date_deadline": f"{deadline.isoformat()} 17:00:00",
                  "priority": "1" if rng.random() < 0.2 else "0",
                  "sequence": position + 1,
@@ -642,6 +710,7 @@ class _Generator:
                          "amount": round(-amount * consultant.hourly_cost, 2),
                          "product_uom_id": unit_hour, "so_line": project.tm_line_id}
                     )  # fmt: skip
+                    project.logged[task_id] += amount
                     self.report.timesheet_hours += amount
                     self.report.timesheet_cost += amount * consultant.hourly_cost
             if len(batch) >= PROGRESS_EVERY:
@@ -653,6 +722,37 @@ class _Generator:
             self.progress(f"scenario: {written} timesheet lines")
         self.report.timesheet_hours = round(self.report.timesheet_hours, 2)
         self.report.timesheet_cost = round(self.report.timesheet_cost, 2)
+
+    # -- allocations ---------------------------------------------------------------------
+
+    def _allocate(self, engagement: _Project) -> None:
+        """Size task and project allocations so the logged hours use about `burn` of them.
+
+        The hours come first (the timesheets are drawn already) and the allocation is
+        derived from them, so the budget signal on the risk dashboard is what the scenario
+        meant: most projects well within, the troubled ones over.
+        """
+        rng, tasks = self.rng, engagement.task_ids
+        per_task = [engagement.logged.get(t, 0.0) for t in tasks]
+        logged = sum(per_task)
+        if logged <= 0:  # nobody logged time: an allocation as a project plan would have
+            allocations = [float(rng.randrange(8, 81, 4)) for _ in tasks]
+        else:
+            # Logged tasks weigh by their hours (give or take an estimate's error); tasks
+            # nobody worked on yet still carry some planned work.
+            mean = logged / len(tasks)
+            weights = [
+                hours * rng.uniform(0.8, 1.25) if hours > 0 else mean * rng.uniform(0.3, 0.8)
+                for hours in per_task
+            ]
+            budget = logged / engagement.burn
+            total = sum(weights)
+            allocations = [max(2.0, float(round(budget * w / total))) for w in weights]
+        for task_id, hours in zip(tasks, allocations, strict=True):
+            self.store.write("project.task", [task_id], {"allocated_hours": hours})
+        self.store.write(
+            "project.project", [engagement.project_id], {"allocated_hours": sum(allocations)}
+        )
 
 
 PRODUCTS_BY_KEY = {product[0]: product for product in PRODUCTS}

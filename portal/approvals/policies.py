@@ -7,14 +7,17 @@ Nothing in a policy is ever executed as code.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
+from django.utils import timezone
 
 from portal.approvals.models import ApprovalPolicy, PolicyVersion
 from portal.approvals.registry import SubjectKind
+from portal.core import money
 from portal.core.errors import DomainError
 from portal.core.models import BusinessUnit, Role, User
 
@@ -228,16 +231,29 @@ def step_applies(kind: SubjectKind, step: dict[str, Any], facts: dict[str, Any])
 # --- money in the unit's currency -------------------------------------------------------
 
 
-def convert(amount: Decimal, from_ccy: str, to_ccy: str) -> Decimal | None:
-    """Convert with settings.APPROVALS_FX_RATES ({"USD": "0.92"} = value of 1 USD in the
-    base currency APPROVALS_BASE_CURRENCY). None when a rate is missing.
+def convert(
+    amount: Decimal,
+    from_ccy: str,
+    to_ccy: str,
+    on: dt.date | None = None,
+    company_id: int | None = None,
+) -> Decimal | None:
+    """Convert at Odoo's rate of `on` (today when not given) for the company, read from
+    the mirror through `portal.core.money`. None when no rate is known.
 
-    Known limitation: rates are configured, not read from Odoo's res.currency.rate
-    (acceptable until the mirror carries rates; a missing rate holds the request for
-    routing instead of guessing).
+    Only when Odoo has no rate for one of the currencies does the settings table
+    APPROVALS_FX_RATES ({"USD": "0.92"} = value of 1 USD in APPROVALS_BASE_CURRENCY)
+    apply, as a fallback for installations that do not sync rates.
     """
     if not from_ccy or not to_ccy or from_ccy == to_ccy:
         return amount
+    converted = money.convert(amount, from_ccy, to_ccy, on or timezone.localdate(), company_id)
+    if converted is not None:
+        return converted
+    return _convert_by_settings(amount, from_ccy, to_ccy)
+
+
+def _convert_by_settings(amount: Decimal, from_ccy: str, to_ccy: str) -> Decimal | None:
     base = getattr(settings, "APPROVALS_BASE_CURRENCY", "EUR")
     rates = {k: Decimal(str(v)) for k, v in getattr(settings, "APPROVALS_FX_RATES", {}).items()}
     rates[base] = Decimal(1)
@@ -247,16 +263,21 @@ def convert(amount: Decimal, from_ccy: str, to_ccy: str) -> Decimal | None:
 
 
 def facts_in_unit_currency(
-    kind: SubjectKind, facts: dict[str, Any], unit: BusinessUnit | None
+    kind: SubjectKind,
+    facts: dict[str, Any],
+    unit: BusinessUnit | None,
+    on: dt.date | None = None,
 ) -> tuple[dict[str, Any], str]:
-    """Money facts converted to the unit's currency; returns (facts, problem)."""
+    """Money facts converted to the unit's currency at the rate of `on` (the request
+    date; today when simulating); returns (facts, problem)."""
     target = unit.currency_code if unit else getattr(settings, "APPROVALS_BASE_CURRENCY", "EUR")
+    company_id = unit.odoo_company_id if unit else None
     source = str(facts.get("currency") or target)
     out = dict(facts)
     for name, type_ in kind.fact_fields.items():
         if type_ != "money" or out.get(name) in (None, ""):
             continue
-        converted = convert(Decimal(str(out[name])), source, target)
+        converted = convert(Decimal(str(out[name])), source, target, on, company_id)
         if converted is None:
             return out, f"no exchange rate from {source} to {target}"
         out[name] = converted

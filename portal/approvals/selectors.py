@@ -104,6 +104,7 @@ def inbox_rows(assignments: Any) -> list[dict[str, Any]]:
                 "url": f"{base}{r['request__id']}/",
                 "title": r["request__title"],
                 "kind": r["request__kind"],
+                "kind_label": kind_label(r["request__kind"]),
                 "client": r["request__client_name"],
                 "behalf": r["on_behalf_of__full_name"] or r["on_behalf_of__email"] or "",
                 "step": r["step__name"],
@@ -176,5 +177,50 @@ def timeline(request: ApprovalRequest) -> list[dict[str, Any]]:
         who = people.get(e.actor_id or 0, "system")
         if e.on_behalf_of_id:
             who = f"{who} on behalf of {people.get(e.on_behalf_of_id, e.on_behalf_of_id)}"
-        out.append({"at": e.created_at, "action": e.action, "who": who, "data": e.data})
+        out.append(
+            {
+                "at": e.created_at,
+                "action": e.action,
+                "label": action_label(e.action, who, e.data),
+                "who": who,
+                "data": e.data,
+            }
+        )
     return out
+
+
+# Audit action -> what the timeline says; "{who}" is the actor, "{step}" the step's name.
+TIMELINE_LABELS = {
+    "approvals.request.submitted": "Submitted by {who}",
+    "approvals.request.resubmitted": "Resubmitted by {who}",
+    "approvals.request.reset": "Decisions reset after a change",
+    "approvals.request.approved": "Approved",
+    "approvals.request.rejected": "Rejected",
+    "approvals.request.changes_requested": "Changes requested",
+    "approvals.request.withdrawn": "Withdrawn by {who}",
+    "approvals.request.needs_routing": "Needs routing",
+    "approvals.request.rerouted": "Rerouted by {who}",
+    "approvals.step.approved": "Step {step}approved by {who}",
+    "approvals.step.rejected": "Step {step}rejected by {who}",
+    "approvals.step.changes_requested": "Changes requested on step {step}by {who}",
+    "approvals.step.escalated": "Step {step}escalated",
+    "approvals.step.needs_routing": "Step {step}needs routing",
+}
+
+
+def action_label(action: str, who: str, data: dict[str, Any] | None = None) -> str:
+    """A readable line for an audit action; unknown actions fall back to a tidied name."""
+    template = TIMELINE_LABELS.get(action)
+    if template is None:
+        return action.rsplit(".", 1)[-1].replace("_", " ").capitalize()
+    step_name = (data or {}).get("step_name")
+    step = f"“{step_name}” " if step_name else ""
+    return template.format(who=who, step=step)
+
+
+def kind_label(key: str) -> str:
+    """The registered label of a subject kind; the key itself if the kind is not registered."""
+    try:
+        return get_kind(key).label
+    except LookupError:
+        return key

@@ -44,8 +44,11 @@ def _jsonable(facts: dict[str, Any]) -> dict[str, Any]:
     return {k: (str(v) if isinstance(v, Decimal) else v) for k, v in facts.items()}
 
 
-def _post_chatter(request: ApprovalRequest, key: str, text: str) -> None:
-    """Post a line to the subject's Odoo record, through the outbox, in this transaction."""
+def _post_chatter(request: ApprovalRequest, key: str, text: str | list[str]) -> None:
+    """Post paragraphs to the subject's Odoo record, through the outbox, in this transaction.
+
+    The outbox appends the small "Portal reference" paragraph that retries search for.
+    """
     kind = get_kind(request.kind)
     subject = load_subject(request)
     target = kind.odoo_record(subject) if subject is not None else None
@@ -54,13 +57,14 @@ def _post_chatter(request: ApprovalRequest, key: str, text: str) -> None:
     from portal.odoo.outbox import enqueue  # the outbox API only, never the transport
 
     model, res_id = target
+    paragraphs = [text] if isinstance(text, str) else text
     enqueue(
         "chatter.post",
         key,
         {
             "model": model,
             "res_id": res_id,
-            "body": f"<p>{html.escape(text)}</p><!-- portal:{key} -->",
+            "body": "".join(f"<p>{html.escape(line)}</p>" for line in paragraphs),
             "subtype_xmlid": "mail.mt_note",
         },
         ordering_key=f"{model}:{res_id}",
@@ -97,7 +101,9 @@ def _route(
     if version is None:
         routing.hold_request(request, f"no active approval policy for {kind.label}", now)
         return
-    unit_facts, problem = facts_in_unit_currency(kind, facts, request.business_unit)
+    # Thresholds use the rate of the request date, not of the day it is re-routed.
+    on = timezone.localdate(request.submitted_at)
+    unit_facts, problem = facts_in_unit_currency(kind, facts, request.business_unit, on)
     if problem:
         routing.hold_request(request, problem, now)
         return
@@ -425,7 +431,7 @@ def _apply(
             )
             subject = load_subject(request)
             kind.on_approved(subject, request, actor)
-            outcome_text = " The request is approved."
+            outcome_text = "The request is approved."
     elif decision == "reject":
         audit.record(
             "approvals.step.rejected", actor=actor, obj=request, on_behalf_of=behalf, data=data
@@ -435,7 +441,7 @@ def _apply(
             "approvals.request.rejected", actor=actor, obj=request, data={"round": request.round}
         )
         kind.on_rejected(load_subject(request), request, actor)
-        outcome_text = " The request is rejected."
+        outcome_text = "The request is rejected."
     else:
         audit.record(
             "approvals.step.changes_requested",
@@ -461,7 +467,7 @@ def _apply(
             f"changes:{request.pk}:r{request.round}",
             request=request,
         )
-        outcome_text = " Changes were requested from the requester."
+        outcome_text = "Changes were requested from the requester."
 
     request.version += 1
     request.save()
@@ -472,8 +478,12 @@ def _apply(
     _post_chatter(
         request,
         f"approvals.decision:{record.pk}",
-        f"Approval {request.reference} — {step.name}: {record.get_outcome_display().lower()} "
-        f"by {who}." + (f" Comment: {comment}" if comment else "") + outcome_text,
+        [
+            f"Approval {request.reference} — {step.name}: "
+            f"{record.get_outcome_display().lower()} by {who}.",
+            *([f"Comment: “{comment.strip()}”"] if comment.strip() else []),
+            *([outcome_text] if outcome_text else []),
+        ],
     )
 
 

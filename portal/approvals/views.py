@@ -26,6 +26,11 @@ from portal.core.models import User
 
 PAGE_SIZE = 50
 DECISION_SLUGS = {"approve": "approve", "reject": "reject", "request-changes": "request_changes"}
+DECISION_FEEDBACK = {
+    "approve": "You approved this step.",
+    "reject": "You rejected the request.",
+    "request_changes": "You asked for changes; the requester is told.",
+}
 
 
 def _user(request: HttpRequest) -> User:
@@ -107,6 +112,7 @@ def decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
         return HttpResponse("Unknown decision.", status=404)
     form = DecisionForm(request.POST, decision=outcome)
     status = 200
+    feedback = ""
     if form.is_valid():
         try:
             services.decide(
@@ -116,23 +122,29 @@ def decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
                 comment=form.cleaned_data["comment"],
                 expected_version=form.cleaned_data.get("version"),
             )
-            messages.success(request, "Your decision is recorded.")
+            feedback = DECISION_FEEDBACK[outcome]
         except DomainError as exc:
             status = exc.status_code
             form.add_error("comment" if exc.field == "comment" else None, exc.message)
     else:
         status = 400
     if not is_fragment_request(request):
-        if status != 200:
+        if status == 200:
+            messages.success(request, feedback)
+        else:
             for error in form.errors.get("comment", []) + form.non_field_errors():
                 messages.error(request, str(error))
         return redirect(reverse("approvals:detail", args=[pk]))
     context = _detail_context(user, pk)
     if status != 200:
         context["form"] = form
+    else:
+        # The fragment carries its own notice: the page's message area is not swapped.
+        context["flash"] = feedback
     response = render(request, "approvals/_detail.html", context, status=status)
     if status == 200:
-        trigger_client_event(response, "approvals:decided")
+        # The inbox list listens for this and reloads itself without the decided row.
+        trigger_client_event(response, "approvals:decided", {"id": pk, "message": feedback})
     return response
 
 

@@ -21,7 +21,9 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from portal.core.access import has_role
 from portal.core.htmx import is_fragment_request
+from portal.core.models import User
 from portal.dashboards import health, kpis, operations, precomputed, rules, snapshots, svg
 from portal.dashboards.access import KPI_ROLES, OPS_ROLES, RISK_ROLES, unit_scope, user_of
 from portal.dashboards.forms import KpiFilterForm, RiskFilterForm
@@ -283,12 +285,19 @@ def operations_page(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def health_view(request: HttpRequest) -> JsonResponse:
-    """200 when the database, the broker and Odoo answer; 503 naming what failed."""
+    """200 when the database, the broker and Odoo answer; 503 naming what failed.
+
+    Anyone may poll it (load balancers do), but the details name file paths and the
+    Odoo URL, so only signed-in operators see them; others get ok/failing per component.
+    """
     checks = health.run_checks()
     failed = [c.name for c in checks if not c.ok]
-    body = {
-        "status": "ok" if not failed else "fail",
-        "failed": failed,
-        "checks": {c.name: {"ok": c.ok, "detail": c.detail} for c in checks},
-    }
+    user = request.user
+    details = isinstance(user, User) and (user.is_superuser or has_role(user, OPS_ROLES))
+    components: dict[str, dict[str, object]] = {}
+    for c in checks:
+        components[c.name] = {"ok": c.ok, "status": "ok" if c.ok else "failing"}
+        if details:
+            components[c.name]["detail"] = c.detail
+    body = {"status": "ok" if not failed else "fail", "failed": failed, "checks": components}
     return JsonResponse(body, status=200 if not failed else 503)

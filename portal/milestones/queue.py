@@ -25,10 +25,10 @@ from portal.milestones.models import (
 )
 from portal.odoo.models import Timesheet
 
+# "Ready to bill" holds only these; a client rejection goes back to the blocked section.
 READY_STATES = (
     BillingState.READY,
     BillingState.CLIENT_ACCEPTED,
-    BillingState.CLIENT_REJECTED,
     BillingState.VALIDATED,
 )
 
@@ -51,12 +51,13 @@ class QueueRow:
 @dataclass
 class BillingQueue:
     ready: list[QueueRow] = field(default_factory=list)
+    blocked: list[QueueRow] = field(default_factory=list)  # due (or rejected), not billable
     reached: list[QueueRow] = field(default_factory=list)
     drafts: list[QueueRow] = field(default_factory=list)
 
     @property
     def total(self) -> int:
-        return len(self.ready) + len(self.reached) + len(self.drafts)
+        return len(self.ready) + len(self.blocked) + len(self.reached) + len(self.drafts)
 
 
 def queue_records(user: User, today: date) -> list[MilestoneRecord]:
@@ -65,7 +66,7 @@ def queue_records(user: User, today: date) -> list[MilestoneRecord]:
         return []
     due_and_blocked = Q(state=BillingState.NOT_READY, due_date__lte=today)
     wanted = (
-        Q(state__in=READY_STATES)
+        Q(state__in=[*READY_STATES, BillingState.CLIENT_REJECTED])
         | due_and_blocked
         | Q(state__in=[BillingState.REACHED_IN_ODOO, BillingState.INVOICE_DRAFTED])
     )
@@ -116,6 +117,8 @@ def build_queue(user: User) -> BillingQueue:
             queue.reached.append(row)
         elif record.state == BillingState.INVOICE_DRAFTED:
             queue.drafts.append(row)
-        else:
+        elif record.state in READY_STATES:
             queue.ready.append(row)
+        else:
+            queue.blocked.append(row)
     return queue

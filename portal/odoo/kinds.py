@@ -157,7 +157,8 @@ def ref_token(key: str) -> str:
 
 def with_marker(body_html: str, key: str) -> str:
     token = html.escape(ref_token(key))
-    return f'{body_html}<p class="portal-ref"><small>{token}</small></p>'
+    # Its own small paragraph, labelled, so readers of the chatter can skip it.
+    return f'{body_html}<p class="portal-ref"><small>Portal reference: {token}</small></p>'
 
 
 # -- chatter.post (reference §6.12) -------------------------------------------------------

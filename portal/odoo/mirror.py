@@ -81,6 +81,15 @@ def _company(r: Row) -> Values:
     return {"name": text(r.get("name")), "currency_code": ref_name(r.get("currency_id"))[:3]}
 
 
+def _currency_rate(r: Row) -> Values:
+    return {
+        "currency_code": ref_name(r.get("currency_id"))[:3],
+        "company_id": ref(r.get("company_id")),
+        "date": r.get("name"),
+        "rate": dec(r.get("rate"), 12),
+    }
+
+
 def _partner(r: Row) -> Values:
     return {
         # Addresses of a company may have no name of their own in Odoo.
@@ -273,6 +282,8 @@ CUSTOMER_MOVES = ["out_invoice", "out_refund"]
 SPECS: tuple[MirrorSpec, ...] = (
     MirrorSpec("res.company", m.Company, ("name", "currency_id"), _company, required=("name",),
                after="business_units"),
+    MirrorSpec("res.currency.rate", m.CurrencyRate, ("name", "rate", "currency_id", "company_id"),
+               _currency_rate, required=("name", "currency_id")),
     MirrorSpec("res.partner", m.Partner,
                ("name", "is_company", "parent_id", "commercial_partner_id", "email", "phone",
                 "company_id"), _partner),

@@ -78,6 +78,21 @@ class Company(MirrorModel):
     currency_code = models.CharField(max_length=3, blank=True)
 
 
+class CurrencyRate(MirrorModel):
+    """One res.currency.rate: `rate` units of the currency buy 1 unit of the company's
+    currency on `date` (Odoo's `name`); a rate without company applies to every company."""
+
+    ODOO_MODEL = "res.currency.rate"
+    currency_code = models.CharField(max_length=3, db_index=True)
+    company_id = models.IntegerField(null=True, blank=True)
+    date = models.DateField()
+    # Odoo keeps rates at full float precision; 12 places keep what its float carries.
+    rate = models.DecimalField(max_digits=24, decimal_places=12)
+
+    class Meta:
+        indexes = [models.Index(fields=["currency_code", "date"], name="odoo_rate_ccy_date")]
+
+
 class Partner(MirrorModel):
     ODOO_MODEL = "res.partner"
     name = models.CharField(max_length=255)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import importlib
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 
@@ -88,8 +90,7 @@ def _my_work(user: User) -> dict[str, Any]:
     if user.odoo_user_id is not None:
         tasks = list(
             Task.objects.filter(assignees__id=user.odoo_user_id, active=True, deleted_in_odoo=False)
-            .exclude(state__in=queries.CLOSED_TASK_STATES)
-            .exclude(stage__fold=True)
+            .exclude(queries.closed_task_q())
             .select_related("project", "stage")
             .order_by(F("date_deadline").asc(nulls_last=True), "name")[:PANEL_LIST_SIZE]
         )
@@ -111,14 +112,26 @@ def _my_work(user: User) -> dict[str, Any]:
     }
 
 
+def sync_stale_after() -> timedelta:
+    """Three missed beats of the periodic sync: past that, old "ok" states prove nothing."""
+    entry = getattr(settings, "CELERY_BEAT_SCHEDULE", {}).get("odoo-sync", {})
+    return timedelta(seconds=3 * float(entry.get("schedule", 300.0)))
+
+
 def _sync(user: User) -> dict[str, Any]:
+    # No live Odoo probe here (the home page must not wait on Odoo): the panel states what
+    # the last runs found and how old that is, rather than claiming everything is in sync.
     states = list(SyncState.objects.order_by("model"))
     finished = [s.last_finished_at for s in states if s.last_finished_at]
+    last_run = max(finished) if finished else None
+    stale_after = sync_stale_after()
     return {
         "states": states,
         "ok_count": sum(1 for s in states if s.last_status == "ok"),
         "failed": [s for s in states if s.last_status == "failed"],
-        "last_run": max(finished) if finished else None,
+        "last_run": last_run,
+        "stale": last_run is None or timezone.now() - last_run > stale_after,
+        "stale_minutes": int(stale_after.total_seconds() // 60),
         "open_issues": SyncIssue.objects.filter(resolved_at__isnull=True).count(),
         "links": links(
             ("Sync status", "odoo:sync_status", "Per-model watermarks and issues"),

@@ -29,13 +29,39 @@ from portal.odoo.models import Milestone, OdooUser, Partner, Project, Task, Time
 
 # Odoo 17+ task states that mean the work is over.
 CLOSED_TASK_STATES = ("1_done", "1_canceled")
+# Heuristic: many Odoo databases (the sandbox's demo data among them) keep their "Done"
+# stage unfolded and leave task states open, so a stage named like this closes a task too.
+CLOSED_STAGE_NAMES = ("done", "cancelled", "canceled")
 ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=12, decimal_places=2))
 
 
+def is_closed_values(state: str | None, stage_fold: bool | None, stage_name: str | None) -> bool:
+    """Closed: a closed state, a folded stage, or a stage named Done/Cancelled."""
+    return (
+        state in CLOSED_TASK_STATES
+        or bool(stage_fold)
+        or (stage_name or "").strip().lower() in CLOSED_STAGE_NAMES
+    )
+
+
+def closed_task_q(prefix: str = "") -> Q:
+    """The same rule as `is_closed_values` for querysets (`prefix` like "task__")."""
+    names = Q()
+    for name in CLOSED_STAGE_NAMES:
+        names |= Q(**{f"{prefix}stage__name__iexact": name})
+    return (
+        Q(**{f"{prefix}state__in": CLOSED_TASK_STATES})
+        | Q(**{f"{prefix}stage__fold": True})
+        | names
+    )
+
+
 def is_open(task: Task) -> bool:
-    """Open: neither in a closed state nor in a folded (done/cancelled) stage."""
-    folded = task.stage is not None and task.stage.fold
-    return task.state not in CLOSED_TASK_STATES and not folded
+    """Open: not closed by state, folded stage or a Done/Cancelled stage name."""
+    stage = task.stage
+    return not is_closed_values(
+        task.state, stage.fold if stage else None, stage.name if stage else None
+    )
 
 
 def client_is(client_id: int) -> Q:
@@ -92,8 +118,7 @@ def list_rows(projects: QuerySet[Project]) -> QuerySet[Project]:
     """The project list's rows: one query whatever the number of projects."""
     open_tasks = (
         Task.objects.filter(project_id=OuterRef("pk"), active=True, deleted_in_odoo=False)
-        .exclude(state__in=CLOSED_TASK_STATES)
-        .exclude(stage__fold=True)
+        .exclude(closed_task_q())
         .order_by()
         .values("project_id")
         .annotate(n=Count("id"))

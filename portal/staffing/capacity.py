@@ -198,6 +198,52 @@ def task_hours(
     return load
 
 
+def weeks_text(count: int) -> str:
+    return f"{count} week" if count == 1 else f"{count} weeks"
+
+
+def weekly_loads(
+    profiles: dict[int, int | None],
+    weeks: list[date],
+    today: date,
+    *,
+    exclude_request_id: int | None = None,
+) -> dict[int, dict[date, Decimal]]:
+    """Hours already taken per profile and week: bookings (soft and firm) plus Odoo tasks.
+
+    `profiles` maps profile ids to their Odoo user ids. The booking check and the
+    candidate panel both count with this function, so the panel shows what booking finds
+    (two queries: booked weeks, task assignments).
+    """
+    loads: dict[int, dict[date, Decimal]] = {pk: {w: ZERO for w in weeks} for pk in profiles}
+    if not profiles or not weeks:
+        return loads
+    rows = BookingWeek.objects.filter(consultant_id__in=sorted(profiles), week_start__in=weeks)
+    if exclude_request_id is not None:
+        rows = rows.exclude(booking__request_id=exclude_request_id)
+    for profile_id, week, hours in rows.values_list("consultant_id", "week_start", "hours"):
+        loads[profile_id][week] += hours
+    user_ids = {u for u in profiles.values() if u is not None}
+    if user_ids:
+        tasks = task_load(user_ids, weeks, today)
+        for profile_id, user_id in profiles.items():
+            for week, hours in tasks.get(user_id, {}).items() if user_id is not None else ():
+                loads[profile_id][week] += hours
+    return loads
+
+
+def weekly_overrun(
+    load: dict[date, Decimal], new: dict[date, Decimal], weekly_capacity: Decimal
+) -> tuple[Decimal, int]:
+    """Hours above capacity, summed week by week, and the number of weeks over.
+
+    Per week, not over the whole span: free hours in a later week do not make room in a
+    full one.
+    """
+    over = [max(load.get(w, ZERO) + h - weekly_capacity, ZERO) for w, h in new.items()]
+    return sum(over, ZERO).quantize(CENT), sum(1 for o in over if o > 0)
+
+
 def booked_by_week(
     profile_ids: Iterable[int] | None, weeks: list[date]
 ) -> dict[int, dict[date, tuple[float, float]]]:

@@ -7,23 +7,56 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.db.models import Count, Q
 
 from portal.core.models import BusinessUnit
 from portal.odoo.models import Project
-from portal.staffing.models import BookingType, JobRole, Skill
+from portal.staffing.capacity import CLOSED_TASK_STATES
+from portal.staffing.models import BookingType, JobRole, RateCard, Skill
 from portal.staffing.rules import RequestInput, check_request_input, parse_skills
+
+
+ISO_DATE = "%Y-%m-%d"
+
+
+def default_currency(project: Project, job_role: JobRole | None = None) -> str:
+    """The unit's currency if a rate card exists in it, else the currency the cards use.
+
+    Cards of `job_role` (when given) decide; otherwise any card. A request in a currency
+    without a card is refused, so the default must be one that has a card.
+    """
+    unit = project.business_unit
+    unit_currency = unit.currency_code if unit else ""
+    cards = RateCard.objects.all()
+    if job_role is not None:
+        cards = cards.filter(job_role=job_role)
+    counts = dict(
+        cards.order_by()
+        .values("currency")
+        .annotate(n=Count("*"))
+        .values_list("currency", "n")  # type: ignore[misc]  # annotated values_list
+    )
+    if not counts or unit_currency in counts:
+        return unit_currency or "EUR"
+    return max(sorted(counts), key=lambda c: counts[c])
 
 
 class StaffingRequestForm(forms.Form):
     job_role = forms.ModelChoiceField(queryset=JobRole.objects.all(), label="Role")
-    start_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    end_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    # An <input type="date"> shows only ISO dates; a localised value would leave it empty.
+    start_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format=ISO_DATE))
+    end_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format=ISO_DATE))
     hours_per_week = forms.DecimalField(
         required=False, max_digits=6, decimal_places=2, help_text="Or give the total hours."
     )
     total_hours = forms.DecimalField(required=False, max_digits=8, decimal_places=2)
     bill_rate = forms.DecimalField(max_digits=10, decimal_places=2, label="Proposed bill rate")
-    currency = forms.CharField(max_length=3, min_length=3)
+    currency = forms.CharField(
+        max_length=3,
+        min_length=3,
+        required=False,
+        help_text="Empty: the unit's currency, or the one the role's rate card is in.",
+    )
     booking_type = forms.ChoiceField(choices=BookingType.choices, initial=BookingType.SOFT)
     required_skills = forms.CharField(
         required=False, help_text="Comma-separated, with minimum levels: “Django:4, SQL:3”."
@@ -40,18 +73,20 @@ class StaffingRequestForm(forms.Form):
         self.today = today
         task_field = self.fields["task_ids"]
         assert isinstance(task_field, forms.TypedMultipleChoiceField)
+        # Done, cancelled and folded-stage tasks are finished work: nobody is staffed on them.
         task_field.choices = list(
             project.tasks.filter(active=True, deleted_in_odoo=False)
+            .exclude(state__in=CLOSED_TASK_STATES)
+            .filter(Q(stage__isnull=True) | Q(stage__fold=False))
             .order_by("name")
             .values_list("pk", "name")
         )
         if not self.is_bound:
-            unit = project.business_unit
-            self.initial.setdefault("currency", unit.currency_code if unit else "EUR")
+            self.initial.setdefault("currency", default_currency(project))
             self.initial.setdefault("start_date", today)
 
     def clean_currency(self) -> str:
-        return str(self.cleaned_data["currency"]).upper()
+        return str(self.cleaned_data.get("currency") or "").strip().upper()
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -63,6 +98,8 @@ class StaffingRequestForm(forms.Form):
             self.add_error("optional_skills", message)
         if self.errors:
             return cleaned
+        if not cleaned.get("currency"):
+            cleaned["currency"] = default_currency(self.project, cleaned.get("job_role"))
         self.request_input = RequestInput(
             job_role=cleaned.get("job_role"),
             start_date=cleaned.get("start_date"),

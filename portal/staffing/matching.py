@@ -21,10 +21,14 @@ from django.db.models.functions import Cast
 
 from portal.odoo.models import Project, Timesheet
 from portal.staffing.capacity import (
+    CENT,
     ZERO,
     spread_weekly,
     task_hours,
     weekly_hours_by_calendar,
+    weekly_loads,
+    weekly_overrun,
+    weeks_text,
 )
 from portal.staffing.models import (
     Booking,
@@ -70,6 +74,8 @@ class Candidate:
     worked_with_client_hours: Decimal
     card_rate: Decimal | None
     rate_deviation_pct: Decimal | None
+    overrun_hours: Decimal = ZERO
+    has_odoo_user: bool = True
     reasons: list[Reason] = field(default_factory=list)
 
     @property
@@ -195,6 +201,7 @@ class _Context:
 
     request: StaffingRequest
     weeks: list[date]
+    new: dict[date, Decimal]  # the request's hours per week
     needed: Decimal
     needed_f: float
     needs: list[tuple[int, str, int, bool]]
@@ -223,6 +230,7 @@ def rank_candidates(
     ctx = _Context(
         request=request,
         weeks=weeks,
+        new=new,
         needed=needed,
         needed_f=float(needed),
         needs=needs,
@@ -236,8 +244,13 @@ def rank_candidates(
         cards_f={k: float(v) for k, v in cards.items()},
     )
     scored = sorted((-_measure(row, ctx).score, row.name, row.pk, row) for row in rows)
-    chosen = scored[:limit] if limit else scored
-    return [_explain(row, ctx) for *_, row in chosen]
+    chosen = [row for *_, row in (scored[:limit] if limit else scored)]
+    # The shown candidates are counted exactly as the booking check counts (Decimal, week
+    # by week), so what the panel says is what booking them will find.
+    loads = weekly_loads(
+        {row.pk: row.odoo_user_id for row in chosen}, weeks, today, exclude_request_id=request.pk
+    )
+    return [_explain(row, ctx, loads[row.pk]) for row in chosen]
 
 
 def _cards(request: StaffingRequest, client: int | None) -> dict[int, Decimal]:
@@ -312,7 +325,10 @@ def _hours(value: float) -> Decimal:
     return Decimal(f"{value:.2f}")
 
 
-def _explain(row: CandidateRow, ctx: _Context) -> Candidate:
+NO_ODOO_USER = "no Odoo user: will not be assigned in Odoo"
+
+
+def _explain(row: CandidateRow, ctx: _Context, per_week: dict[date, Decimal]) -> Candidate:
     """A shown candidate: its measures and the reasons behind them, in words (Decimal)."""
     m = _measure(row, ctx)
     request = ctx.request
@@ -327,18 +343,19 @@ def _explain(row: CandidateRow, ctx: _Context) -> Candidate:
         reasons.append(Reason("Skills", "; ".join(shown), "bad" if m.missing else "ok"))
 
     needed = ctx.needed
-    capacity = ctx.capacity_of.get(row.calendar_id, ctx.capacity_of[None]) * len(ctx.weeks)
-    load = _hours(m.load)
+    weekly_cap = ctx.capacity_of.get(row.calendar_id, ctx.capacity_of[None])
+    capacity = weekly_cap * len(ctx.weeks)
+    load = sum(per_week.values(), ZERO).quantize(CENT)
     free = max(capacity - load, ZERO)
+    overrun, weeks_over = weekly_overrun(per_week, ctx.new, weekly_cap)
     utilisation = _pct(load + needed, capacity) if capacity else Decimal("999")
-    reasons.append(
-        Reason(
-            "Capacity",
-            f"{free:.0f} h free of {capacity:.0f} h over {len(ctx.weeks)} weeks; "
-            f"needs {needed:.0f} h",
-            "ok" if free >= needed else ("warn" if free > 0 else "bad"),
-        )
-    )
+    text = f"{free:.0f} h free of {capacity:.0f} h over {weeks_text(len(ctx.weeks))}; "
+    text += f"needs {needed:.0f} h"
+    if overrun > 0:
+        text += f"; exceeded by {overrun:.0f} h in {weeks_text(weeks_over)}"
+    # No week over capacity means the request fits; any week over is what the booking
+    # check refuses without approval.
+    reasons.append(Reason("Capacity", text, "bad" if overrun > 0 else "ok"))
     target, ceiling = _hours(row.target_pct), _hours(row.ceiling_pct)
     reasons.append(
         Reason(
@@ -365,6 +382,8 @@ def _explain(row: CandidateRow, ctx: _Context) -> Candidate:
     client_hours = _hours(row.client_hours)
     if row.client_hours > 0:
         reasons.append(Reason("Client", f"worked {client_hours:.0f} h for this client", "ok"))
+    if row.odoo_user_id is None:
+        reasons.append(Reason("Odoo", NO_ODOO_USER, "warn"))
 
     return Candidate(
         profile_id=row.pk,
@@ -381,5 +400,7 @@ def _explain(row: CandidateRow, ctx: _Context) -> Candidate:
         worked_with_client_hours=client_hours,
         card_rate=card,
         rate_deviation_pct=deviation,
+        overrun_hours=overrun,
+        has_odoo_user=row.odoo_user_id is not None,
         reasons=reasons,
     )

@@ -45,6 +45,19 @@ def _link(request: StaffingRequest) -> str:
     return base + reverse("staffing:request_detail", args=[request.pk])
 
 
+NO_ODOO_USER_NOTE = (
+    "{name} has no Odoo user: will not be assigned in Odoo. Link an Odoo user to the "
+    "employee and add them to the tasks by hand.\n"
+)
+
+
+def _odoo_note(booking: Booking) -> str:
+    consultant = booking.consultant
+    if consultant is None or consultant.employee.user_id is not None:
+        return ""
+    return "\n" + NO_ODOO_USER_NOTE.format(name=consultant.name)
+
+
 def request_filled(booking: Booking) -> None:
     request = booking.request
     if request is None or booking.consultant is None:
@@ -52,8 +65,8 @@ def request_filled(booking: Booking) -> None:
     _later(
         f"[{request.reference}] Filled: {booking.consultant.name} on {request.project.name}",
         f"{booking.consultant.name} is booked as {booking.job_role} on {request.project.name} "
-        f"from {booking.start_date} to {booking.end_date}, {booking.hours_per_week} h/week.\n\n"
-        f"{_link(request)}\n",
+        f"from {booking.start_date} to {booking.end_date}, {booking.hours_per_week} h/week.\n"
+        f"{_odoo_note(booking)}\n{_link(request)}\n",
         _pm_addresses(request),
     )
 
@@ -69,7 +82,7 @@ def request_needs_approval(booking: Booking) -> None:
         f"[{request.reference}] Needs approval: {booking.consultant.name} "
         f"on {request.project.name}",
         f"The proposed booking of {booking.consultant.name} breaks staffing rules and waits "
-        f"for approval:\n{issues}\n\n{_link(request)}\n",
+        f"for approval:\n{issues}\n{_odoo_note(booking)}\n{_link(request)}\n",
         _pm_addresses(request),
     )
 

@@ -13,29 +13,21 @@ from portal.approvals.registry import get_kind
 from portal.core import audit
 from portal.staffing.services import APPROVAL_KIND
 
-# A resource manager of the booking's unit (never the one who booked: separation of
-# duties) approves every exception; a delivery leader of the unit also approves when
-# the booking runs more than 20 % over the person's capacity.
+# A delivery leader of the booking's unit (firm-wide ones included) approves every
+# exception. Not a resource manager: the one who booked may not approve their own booking
+# (separation of duties), and a unit with a single resource manager would leave every
+# exception without an approver.
 DEFAULT_STEPS: list[dict[str, Any]] = [
     {
         "order": 1,
-        "name": "Resource manager",
-        "approver_type": "role",
-        "role": "resource_manager",
-        "mode": "any",
-        "sla_hours": 16,
-        "escalation_roles": ["delivery_leader"],
-    },
-    {
-        "order": 2,
-        "name": "Delivery leader (overrun above 20 %)",
+        "name": "Delivery leader",
         "approver_type": "role",
         "role": "delivery_leader",
         "mode": "any",
-        "conditions": [{"field": "overrun_pct", "op": "gt", "value": "20"}],
         "sla_hours": 16,
     },
 ]
+SEED_NOTE = "Seeded by staffing_seed_policies"
 
 
 def seed_default_policy() -> tuple[PolicyVersion, bool]:
@@ -49,8 +41,13 @@ def seed_default_policy() -> tuple[PolicyVersion, bool]:
             defaults={"name": "Staffing exceptions (default)"},
         )
         existing = policy.versions.filter(state=PolicyVersion.State.ACTIVE).first()
-        if existing is not None:
+        if existing is not None and (existing.note != SEED_NOTE or existing.steps == steps):
             return existing, False
+        if existing is not None:
+            # An earlier seeded default (resource manager first) is replaced; a policy an
+            # administrator has edited since is theirs and left alone.
+            existing.state = PolicyVersion.State.SUPERSEDED
+            existing.save(update_fields=["state"])
         number = (
             policy.versions.order_by("-number").values_list("number", flat=True).first() or 0
         ) + 1
@@ -59,7 +56,7 @@ def seed_default_policy() -> tuple[PolicyVersion, bool]:
             number=number,
             steps=steps,
             state=PolicyVersion.State.ACTIVE,
-            note="Seeded by staffing_seed_policies",
+            note=SEED_NOTE,
             activated_at=timezone.now(),
         )
         audit.record(

@@ -16,8 +16,10 @@ from portal.odoo.models import Project
 from portal.staffing.capacity import (
     ZERO,
     spread_weekly,
-    task_load,
     weekly_hours_by_calendar,
+    weekly_loads,
+    weekly_overrun,
+    weeks_text,
 )
 from portal.staffing.models import (
     ConsultantProfile,
@@ -252,23 +254,17 @@ def check_booking(
     weekly_cap = weekly_hours_by_calendar([profile.employee.calendar_id])[
         profile.employee.calendar_id
     ]
-    booked_rows = profile.booking_weeks.filter(week_start__in=weeks)
-    if exclude_request_id is not None:
-        booked_rows = booked_rows.exclude(booking__request_id=exclude_request_id)
-    per_week: dict[date, Decimal] = {w: ZERO for w in weeks}
-    for week, hours in booked_rows.values_list("week_start", "hours"):
-        per_week[week] += hours
-    user_id = profile.employee.user_id
-    if user_id is not None:
-        for week, hours in task_load({user_id}, weeks, today).get(user_id, {}).items():
-            per_week[week] += hours
+    per_week = weekly_loads(
+        {profile.pk: profile.employee.user_id},
+        weeks,
+        today,
+        exclude_request_id=exclude_request_id,
+    )[profile.pk]
 
     capacity = weekly_cap * len(weeks)
     load = sum(per_week.values(), ZERO).quantize(Decimal("0.01"))
     total_new = sum(new.values(), ZERO)
-    overrun = sum((max(per_week[w] + new[w] - weekly_cap, ZERO) for w in weeks), ZERO).quantize(
-        Decimal("0.01")
-    )
+    overrun, _weeks_over = weekly_overrun(per_week, new, weekly_cap)
     utilisation = _pct(load + total_new, capacity) if capacity else Decimal("999")
 
     levels = dict(profile.skills.values_list("skill_id", "level"))
@@ -294,7 +290,7 @@ def check_booking(
             Violation(
                 "capacity",
                 "Capacity exceeded",
-                f"by {overrun} h over {len(weeks)} weeks ({fmt_pct(share)} of capacity)",
+                f"by {overrun} h over {weeks_text(len(weeks))} ({fmt_pct(share)} of capacity)",
             )
         )
     if utilisation > profile.utilisation_ceiling_pct:

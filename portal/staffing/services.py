@@ -440,6 +440,8 @@ def _confirm(
     data: dict[str, Any] = {"request_id": request.pk, "tasks": booking.assigned_task_ids}
     if approval_id is not None:
         data["approval_id"] = approval_id
+    if booking.consultant is not None and booking.consultant.employee.user_id is None:
+        data["not_assigned_in_odoo"] = "no Odoo user"
     audit.record("staffing.booking.confirmed", actor=actor, obj=booking, data=data)
     notifications.request_filled(booking)
     notifications.consultant_booked(booking)

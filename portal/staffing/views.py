@@ -31,7 +31,7 @@ from portal.staffing.access import (
 )
 from portal.staffing.forms import BookForm, CapacityFilterForm, StaffingRequestForm
 from portal.staffing.grid import capacity_grid, visible_profiles
-from portal.staffing.matching import rank_candidates
+from portal.staffing.matching import NO_ODOO_USER, rank_candidates
 from portal.staffing.models import Booking, BookingStatus, BookingWeek
 
 
@@ -102,7 +102,9 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "req": staffing_request,
         "may_book": may_book,
         "candidates": candidates,
-        "bookings": staffing_request.bookings.select_related("consultant", "job_role"),
+        "bookings": staffing_request.bookings.select_related(
+            "consultant", "consultant__employee", "job_role"
+        ),
         "skill_needs": staffing_request.skill_needs.select_related("skill"),
         "approvals": _approvals_of(staffing_request.pk),
     }
@@ -142,9 +144,18 @@ def book(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, error.message)
         response = _after_post(request, reverse("staffing:request_detail", args=[pk]))
         return response
-    name = outcome.booking.consultant.name if outcome.booking.consultant else "placeholder"
+    consultant = outcome.booking.consultant
+    name = consultant.name if consultant else "placeholder"
+    # Said at once: otherwise the Odoo tasks silently stay without this assignee.
+    odoo = (
+        f" {name} has {NO_ODOO_USER}."
+        if consultant is not None and consultant.employee.user_id is None
+        else ""
+    )
     if outcome.needs_approval:
-        messages.warning(request, f"{name}: the booking breaks a rule and went to approval.")
+        messages.warning(request, f"{name}: the booking breaks a rule and went to approval.{odoo}")
+    elif odoo:
+        messages.warning(request, f"{name} is booked.{odoo}")
     else:
         messages.success(request, f"{name} is booked.")
     return _after_post(request, reverse("staffing:request_detail", args=[pk]))

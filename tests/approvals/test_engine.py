@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from portal.approvals import services
 from portal.approvals.models import Assignment, Decision, Status, StepStatus
 from portal.core.errors import Conflict, DomainError, NotAllowed
 from portal.core.models import RoleMembership
+from portal.odoo.models import Company, CurrencyRate
 from tests.approvals.factories import cond, make_adjustment, make_policy, step
 from tests.factories import person
 
@@ -355,6 +358,33 @@ def test_money_is_converted_to_the_unit_currency(unit, am, fin, pm, settings):
     adj.save()
     req = services.submit(adj, kind="discount", requester=am)
     assert assigned(req) == {pm.email}  # 1000 USD = 500 EUR
+
+
+def test_money_is_converted_at_the_odoo_rate_of_the_request_date(unit, am, fin, pm):
+    unit.currency_code, unit.odoo_company_id = "USD", 1
+    unit.save()
+    Company.objects.create(id=1, name="YourCompany", currency_code="USD")
+    today = timezone.localdate()
+    CurrencyRate.objects.create(
+        id=1, currency_code="EUR", company_id=1, date=today - dt.timedelta(days=30), rate="0.8"
+    )
+    # Published for a later day: must not apply to a request of today.
+    CurrencyRate.objects.create(
+        id=2, currency_code="EUR", company_id=1, date=today + dt.timedelta(days=1), rate="2"
+    )
+    make_policy(
+        "discount",
+        [
+            step(1, "finance", conditions=[cond("amount", "gt", "1000")]),
+            step(1, "project_manager", conditions=[cond("amount", "lte", "1000")]),
+        ],
+    )
+    adj = make_adjustment(am, unit=unit, amount="900")  # in EUR
+
+    req = services.submit(adj, kind="discount", requester=am)
+
+    assert req.status == Status.PENDING
+    assert assigned(req) == {fin.email}  # 900 EUR / 0.8 = 1125 USD
 
 
 def test_unknown_rate_needs_routing(unit, am, fin):

@@ -130,6 +130,50 @@ def test_approve_button_records_the_decision(client, pending, fin):
     assert Decision.objects.get().outcome == "approve"
 
 
+def test_htmx_decision_shows_a_notice_in_the_fragment(client, pending, fin):
+    client.force_login(fin)
+    response = client.post(
+        reverse("approvals:decide", args=[pending.pk, "approve"]),
+        {"version": pending.version},
+        **HX,
+    )
+    assert "You approved this step." in response.content.decode()
+    assert "You approved this step." in response["HX-Trigger"]
+
+
+def test_plain_decision_flashes_a_message_on_the_next_page(client, pending, fin):
+    client.force_login(fin)
+    response = client.post(
+        reverse("approvals:decide", args=[pending.pk, "request-changes"]),
+        {"version": pending.version, "comment": "Split the line"},
+        follow=True,
+    )
+    assert "You asked for changes" in response.content.decode()
+
+
+def test_timeline_shows_readable_labels_not_audit_action_names(client, pending, fin):
+    client.force_login(fin)
+    client.post(
+        reverse("approvals:decide", args=[pending.pk, "approve"]),
+        {"version": pending.version},
+        **HX,
+    )
+    page = client.get(reverse("approvals:detail", args=[pending.pk])).content.decode()
+    assert "approvals.request.submitted" not in page
+    assert "Submitted by" in page
+    assert f"approved by {escape(fin.display_name)}" in page
+
+
+def test_inbox_rows_show_the_kind_label_not_its_key(client, pending, fin):
+    from portal.approvals.registry import get_kind
+
+    client.force_login(fin)
+    page = client.get(reverse("approvals:inbox")).content.decode()
+    label = get_kind("discount").label
+    assert label != "discount"
+    assert f'<div class="small muted">{escape(label)}' in page
+
+
 def test_reject_without_comment_is_a_form_error(client, pending, fin):
     client.force_login(fin)
     response = client.post(reverse("approvals:decide", args=[pending.pk, "reject"]), **HX)

@@ -52,6 +52,20 @@ def test_weekly_drafts_are_prefilled_and_created_once_per_project_and_week(proje
     assert draft.status == "at_risk"  # an overdue task
 
 
+def test_draft_counts_tasks_in_an_unfolded_done_stage_as_done(project1, pm):  # type: ignore[no-untyped-def]
+    from portal.odoo.models import TaskStage
+
+    done = TaskStage.objects.create(id=9101, name="Done", fold=False)
+    cancelled = TaskStage.objects.create(id=9102, name="Cancelled", fold=False)
+    TaskFactory(project=project1, stage=done, state="01_in_progress")
+    TaskFactory(project=project1, stage=cancelled)
+    TaskFactory(project=project1)
+
+    draft, _ = services.draft_summary(project1, dt.date(2026, 3, 4))
+
+    assert "2 of 3 tasks done" in draft.body
+
+
 def test_publishing_a_summary_shows_it_mails_contacts_and_posts_a_project_update(
     client, project1, pm, contact1, contact2, project2, django_capture_on_commit_callbacks
 ):  # type: ignore[no-untyped-def]

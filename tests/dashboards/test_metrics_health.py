@@ -14,6 +14,7 @@ from portal.approvals.models import ApprovalRequest, ApprovalStep
 from portal.dashboards import health
 from portal.dashboards.models import WorkerHeartbeat
 from portal.odoo.models_outbox import OutboxMessage
+from portal.core.models import User
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -57,14 +58,40 @@ def test_health_is_200_when_everything_answers() -> None:
     assert response.json()["status"] == "ok"
 
 
-def test_health_is_503_naming_odoo_when_odoo_is_down() -> None:
+def test_health_is_503_naming_odoo_when_odoo_is_down(operator: User) -> None:
     stub_odoo(False, "connection refused")
+    client = Client()
+    client.force_login(operator)
 
-    response = Client().get(reverse("health"))
+    response = client.get(reverse("health"))
 
     assert response.status_code == 503
     assert response.json()["failed"] == ["odoo"]
     assert response.json()["checks"]["odoo"]["detail"] == "connection refused"
+
+
+def test_health_hides_details_from_anonymous_callers() -> None:
+    stub_odoo(False, "http://odoo.internal:8069 refused")
+
+    response = Client().get(reverse("health"))
+
+    body = response.json()
+    assert response.status_code == 503
+    assert body["status"] == "fail"
+    assert body["checks"]["odoo"] == {"ok": False, "status": "failing"}
+    assert body["checks"]["broker"]["status"] == "ok"
+    assert "odoo.internal" not in response.content.decode()
+    assert all("detail" not in check for check in body["checks"].values())
+
+
+def test_health_hides_details_from_signed_in_non_operators(consultant: User) -> None:
+    stub_odoo(True, "http://odoo.internal:8069")
+    client = Client()
+    client.force_login(consultant)
+
+    response = client.get(reverse("health"))
+
+    assert "odoo.internal" not in response.content.decode()
 
 
 def test_unreachable_odoo_is_reported_without_waiting_for_the_rpc_timeout(settings) -> None:  # type: ignore[no-untyped-def]

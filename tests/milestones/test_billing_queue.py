@@ -75,7 +75,9 @@ def test_a_due_milestone_not_marked_ready_shows_as_blocked(ms, finance) -> None:
         milestone=ms.milestone, due_date=timezone.localdate() - timedelta(days=3)
     )
 
-    (row,) = build_queue(finance).ready
+    queue = build_queue(finance)
+    (row,) = queue.blocked
+    assert queue.ready == []
 
     assert row.overdue_days == 3
     assert "not marked ready by the PM" in row.blockers
@@ -85,3 +87,21 @@ def test_the_queue_is_for_finance_only(client, ms, pm, outsider) -> None:  # typ
     for user in (pm, outsider):
         client.force_login(user)
         assert client.get(reverse("milestones:billing")).status_code == 403
+
+
+def test_ready_to_bill_lists_only_ready_accepted_or_validated_milestones(ms, finance) -> None:  # type: ignore[no-untyped-def]
+    past = timezone.localdate() - timedelta(days=1)
+    for state in BillingState.values:
+        MilestoneRecord.objects.create(
+            milestone=MilestoneFactory(project=ms.project), state=state, due_date=past
+        )
+
+    queue = build_queue(finance)
+
+    assert sorted(r.record.state for r in queue.ready) == sorted(
+        [BillingState.READY, BillingState.CLIENT_ACCEPTED, BillingState.VALIDATED]
+    )
+    assert {r.record.state for r in queue.blocked} == {
+        BillingState.NOT_READY,
+        BillingState.CLIENT_REJECTED,
+    }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -13,7 +14,16 @@ from portal.core.models import BusinessUnit
 from portal.odoo import sync
 from portal.odoo.connection import get_client
 from portal.odoo.mirror import SPECS
-from portal.odoo.models import OdooUser, Partner, Project, SyncIssue, SyncState, Task, Timesheet
+from portal.odoo.models import (
+    CurrencyRate,
+    OdooUser,
+    Partner,
+    Project,
+    SyncIssue,
+    SyncState,
+    Task,
+    Timesheet,
+)
 from portal.odoo.sync import sync_all, sync_model
 from portal.odoo.versions import MappedClient
 from tests.factories import BusinessUnitFactory, UserFactory
@@ -181,6 +191,24 @@ def test_projects_get_their_companys_business_unit(odoo_sandbox_settings: Sandbo
     unit = BusinessUnit.objects.get(odoo_company_id=project.company_id)
     assert project.business_unit == unit
     assert unit.code == "yourcompany"
+
+
+def test_currency_rates_are_mirrored(odoo_sandbox_settings: Sandbox) -> None:
+    sync_all(get_client(), models_to_sync=["res.currency.rate"])
+
+    rows = odoo_sandbox_settings.rpc(
+        "res.currency.rate", "search_read", [], fields=["name", "rate", "currency_id"]
+    )
+    eur = next(r for r in rows if r["currency_id"][1] == "EUR")
+    mirrored = CurrencyRate.objects.get(id=eur["id"])
+    assert (mirrored.currency_code, mirrored.date.isoformat(), mirrored.rate) == (
+        "EUR",
+        eur["name"],
+        Decimal(repr(eur["rate"])),
+    )
+    assert {"EUR", "USD", "GBP"} <= set(
+        CurrencyRate.objects.values_list("currency_code", flat=True)
+    )
 
 
 def test_projects_keep_odoos_creation_time(odoo_sandbox_settings: Sandbox) -> None:

@@ -95,3 +95,13 @@ def test_odoo_sync_with_wrong_password_fails_fast(odoo_sandbox_settings: Sandbox
     with pytest.raises(CommandError, match="refused the login"):
         call_command("odoo_sync", stdout=StringIO())
     assert odoo_sandbox_settings.stats()["common.login"] == 1
+
+
+def test_sync_page_names_models_with_proper_plurals(client: Client, operator) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(operator)
+
+    page = client.get(reverse("odoo:sync_status")).content.decode()
+
+    assert "Companies" in page
+    assert "Currency rates" in page
+    assert "companys" not in page.lower()

@@ -137,3 +137,66 @@ def test_progress_is_reported_while_generating() -> None:
 
 def test_bench_preset_matches_the_performance_target() -> None:
     assert PRESETS["bench"]["projects"] * PRESETS["bench"]["tasks_per_project"] == 5_000
+
+
+# A firm of the default preset's size: enough projects for the budget mix to show.
+MIX = {"consultants": 40, "projects": 25, "tasks_per_project": 8, "weeks": 12}
+
+
+@pytest.fixture(scope="module")
+def mixed_firm() -> tuple[Store, ScenarioReport]:
+    store = Store()
+    return store, generate(store, seed=1, today=TODAY, **MIX)
+
+
+def _burn_by_project(store: Store, report: ScenarioReport) -> dict[int, float]:
+    """Logged hours over allocated hours per project, as the risk dashboard reads them."""
+    logged: dict[int, float] = defaultdict(float)
+    for line in _timesheets(store, report):
+        logged[line["project_id"]] += line["unit_amount"]
+    burn = {}
+    for project_id in report.project_ids:
+        allocated = store.get("project.project", project_id)["allocated_hours"]
+        assert allocated > 0
+        burn[project_id] = logged[project_id] / allocated
+    return burn
+
+
+def test_project_names_are_unique_within_the_firm(
+    mixed_firm: tuple[Store, ScenarioReport],
+) -> None:
+    store, report = mixed_firm
+    names = [store.get("project.project", p)["name"] for p in report.project_ids]
+    assert len(set(names)) == len(names) == 25
+
+
+def test_project_allocation_is_the_sum_of_its_tasks(
+    mixed_firm: tuple[Store, ScenarioReport],
+) -> None:
+    store, report = mixed_firm
+    for project_id in report.project_ids:
+        tasks = store.search("project.task", [("project_id", "=", project_id)])
+        hours = [store.get("project.task", t)["allocated_hours"] for t in tasks]
+        assert all(h > 0 for h in hours)
+        assert store.get("project.project", project_id)["allocated_hours"] == sum(hours)
+
+
+def test_most_projects_log_40_to_95_percent_of_their_allocation(
+    mixed_firm: tuple[Store, ScenarioReport],
+) -> None:
+    store, report = mixed_firm
+    burn = _burn_by_project(store, report)
+    healthy = [p for p in report.project_ids if p not in report.troubled_projects]
+    within = [p for p in healthy if 0.38 <= burn[p] <= 0.97]  # rounding to whole hours
+    assert len(within) == len(healthy) >= 20
+
+
+def test_a_few_projects_are_troubled_and_the_over_budget_ones_overrun(
+    mixed_firm: tuple[Store, ScenarioReport],
+) -> None:
+    store, report = mixed_firm
+    burn = _burn_by_project(store, report)
+    assert 3 <= len(report.troubled_projects) <= 5
+    over = [p for p, kind in report.troubled_projects.items() if kind == "over budget"]
+    assert over and all(burn[p] > 1.1 for p in over)
+    assert sum(b > 1.0 for b in burn.values()) == len(over)

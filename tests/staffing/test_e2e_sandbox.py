@@ -66,7 +66,7 @@ def test_exception_is_approved_and_the_consultant_lands_on_the_odoo_tasks(
 
     pm = person("pm@example.com", "project_manager", unit, odoo_user_id=firm["pm_user"])
     rm = person("rm@example.com", "resource_manager", unit)
-    approver = person("rm2@example.com", "resource_manager", unit)
+    approver = person("leader@example.com", "delivery_leader", unit)
     seed_default_policy()
     senior = JobRoleFactory(name="Senior consultant")
     RateCardFactory(job_role=senior, currency="EUR", bill_rate=Decimal("120"))

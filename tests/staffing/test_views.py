@@ -230,3 +230,80 @@ def test_consultant_sees_their_assignments(client, unit, senior, team, start):
 
     assert response.status_code == 200
     assert "Beacon" in response.content.decode()
+
+
+def test_request_form_prefills_dates_in_iso_for_date_inputs(client, pm, project, senior, today):
+    client.force_login(pm)
+
+    response = client.get(reverse("staffing:request_new") + f"?project_id={project.pk}")
+
+    assert f'value="{today.isoformat()}"' in response.content.decode()
+
+
+def test_request_form_defaults_to_a_currency_that_has_rate_cards(
+    client, pm, project, senior, skills, start
+):
+    # The unit works in USD, the cards are in EUR only: EUR, so the first submit passes.
+    project.business_unit.currency_code = "USD"
+    project.business_unit.save()
+    client.force_login(pm)
+    url = reverse("staffing:request_new") + f"?project_id={project.pk}"
+
+    page = client.get(url).content.decode()
+    response = client.post(url, _form(start, job_role=senior.pk, currency=""))
+
+    assert 'name="currency" value="EUR"' in page
+    assert response.status_code == 302
+    assert StaffingRequest.objects.get().currency == "EUR"
+
+
+def test_request_form_defaults_to_the_units_currency_when_it_has_cards(
+    client, pm, project, senior, skills, start
+):
+    RateCardFactory(job_role=senior, currency="USD", bill_rate=Decimal("130"))
+    project.business_unit.currency_code = "USD"
+    project.business_unit.save()
+    client.force_login(pm)
+    url = reverse("staffing:request_new") + f"?project_id={project.pk}"
+
+    page = client.get(url).content.decode()
+
+    assert 'name="currency" value="USD"' in page
+
+
+def test_request_form_lists_only_open_tasks(client, pm, project):
+    from portal.odoo.models import TaskStage
+    from tests.staffing.factories import TaskFactory, odoo_id
+
+    folded = TaskStage.objects.create(id=odoo_id(), name="Archive", fold=True)
+    TaskFactory(project=project, name="Open work")
+    TaskFactory(project=project, name="Finished work", state="1_done")
+    TaskFactory(project=project, name="Dropped work", state="1_canceled")
+    TaskFactory(project=project, name="Shelved work", stage=folded)
+    client.force_login(pm)
+
+    page = client.get(reverse("staffing:request_new") + f"?project_id={project.pk}")
+
+    content = page.content.decode()
+    assert "Open work" in content
+    for closed in ("Finished work", "Dropped work", "Shelved work"):
+        assert closed not in content
+
+
+def test_booking_a_consultant_without_odoo_user_says_so_and_tells_the_pm(
+    client, rm, pm, project, senior, team, start, mailoutbox, django_capture_on_commit_callbacks
+):
+    from portal.odoo.models import Employee
+
+    Employee.objects.filter(pk=team.ana.employee_id).update(user=None)
+    request = ask(pm, project, senior, start)
+    client.force_login(rm)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("staffing:book", args=[request.pk]), {"profile_id": team.ana.pk})
+    page = client.get(reverse("staffing:request_detail", args=[request.pk])).content.decode()
+
+    assert Booking.objects.get().status == BookingStatus.CONFIRMED
+    assert "Ana Alves is booked. Ana Alves has no Odoo user: will not be assigned in Odoo." in page
+    filled = next(m for m in mailoutbox if "Filled" in m.subject)
+    assert "no Odoo user: will not be assigned in Odoo" in filled.body

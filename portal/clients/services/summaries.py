@@ -27,11 +27,10 @@ from portal.core.errors import Conflict, DomainError, NotAllowed
 from portal.core.models import User
 from portal.odoo.models import Milestone, Project, Task
 from portal.odoo.outbox import enqueue
+from portal.projects.queries import is_closed_values
 
 logger = logging.getLogger(__name__)
 
-# Odoo 17+ task states that mean the work is over.
-CLOSED_TASK_STATES = ("1_done", "1_canceled")
 DUE_SOON_DAYS = 14
 
 
@@ -62,9 +61,11 @@ def gather_facts(project: Project, today: dt.date) -> dict[str, Any]:
     tasks = list(
         Task.objects.live()
         .filter(project_id=project.pk, active=True)
-        .values("name", "state", "stage__fold", "date_deadline")
+        .values("name", "state", "stage__fold", "stage__name", "date_deadline")
     )
-    closed = [t for t in tasks if t["state"] in CLOSED_TASK_STATES or t["stage__fold"]]
+    closed = [
+        t for t in tasks if is_closed_values(t["state"], t["stage__fold"], t["stage__name"])
+    ]
     overdue_tasks = [
         t["name"]
         for t in tasks
