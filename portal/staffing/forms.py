@@ -15,7 +15,6 @@ from portal.staffing.capacity import CLOSED_TASK_STATES
 from portal.staffing.models import BookingType, JobRole, RateCard, Skill
 from portal.staffing.rules import RequestInput, check_request_input, parse_skills
 
-
 ISO_DATE = "%Y-%m-%d"
 
 
@@ -31,10 +30,7 @@ def default_currency(project: Project, job_role: JobRole | None = None) -> str:
     if job_role is not None:
         cards = cards.filter(job_role=job_role)
     counts = dict(
-        cards.order_by()
-        .values("currency")
-        .annotate(n=Count("*"))
-        .values_list("currency", "n")  # type: ignore[misc]  # annotated values_list
+        cards.order_by().values("currency").annotate(n=Count("*")).values_list("currency", "n")
     )
     if not counts or unit_currency in counts:
         return unit_currency or "EUR"

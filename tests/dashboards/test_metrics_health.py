@@ -11,10 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from portal.approvals.models import ApprovalRequest, ApprovalStep
+from portal.core.models import User
 from portal.dashboards import health
 from portal.dashboards.models import WorkerHeartbeat
 from portal.odoo.models_outbox import OutboxMessage
-from portal.core.models import User
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -173,7 +173,7 @@ def test_exception_goes_to_a_delivery_leader_not_another_resource_manager(
 
 
 def test_rejection_frees_the_hours_and_reopens_the_request(
-    pm, rm, rm2, project, senior, team, start
+    pm, rm, leader, project, senior, team, start
 ):
     request = ask(pm, project, senior, start, rate="110")
     booking = book_candidate(rm, request_id=request.pk, profile_id=team.ana.pk).booking

@@ -63,9 +63,7 @@ def gather_facts(project: Project, today: dt.date) -> dict[str, Any]:
         .filter(project_id=project.pk, active=True)
         .values("name", "state", "stage__fold", "stage__name", "date_deadline")
     )
-    closed = [
-        t for t in tasks if is_closed_values(t["state"], t["stage__fold"], t["stage__name"])
-    ]
+    closed = [t for t in tasks if is_closed_values(t["state"], t["stage__fold"], t["stage__name"])]
     overdue_tasks = [
         t["name"]
         for t in tasks
