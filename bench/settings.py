@@ -9,6 +9,6 @@ os.environ.setdefault(
     "PORTAL_VAR_DIR", str(Path(__file__).resolve().parent.parent / "var" / "bench")
 )
 
-from portal.settings import *  # noqa: E402, F403
+from portal.settings import *  # noqa: F403
 
 DEBUG = False

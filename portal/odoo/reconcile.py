@@ -289,7 +289,9 @@ def reapply_drift(drift_id: int, *, actor: Any) -> Drift:
     from portal.odoo.outbox import enqueue
 
     with transaction.atomic():
-        drift = Drift.objects.select_for_update(of=("self",)).select_related("message").get(pk=drift_id)
+        drift = (
+            Drift.objects.select_for_update(of=("self",)).select_related("message").get(pk=drift_id)
+        )
         if drift.status != DriftStatus.OPEN:
             raise Conflict(f"This drift is already {drift.get_status_display().lower()}.")
         if drift.message is None:

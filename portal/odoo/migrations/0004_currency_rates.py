@@ -4,28 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('odoo', '0003_project_create_date'),
+        ("odoo", "0003_project_create_date"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CurrencyRate',
+            name="CurrencyRate",
             fields=[
-                ('id', models.IntegerField(primary_key=True, serialize=False)),
-                ('display_name', models.CharField(blank=True, max_length=255)),
-                ('active', models.BooleanField(default=True)),
-                ('write_date', models.DateTimeField(blank=True, null=True)),
-                ('deleted_in_odoo', models.BooleanField(default=False)),
-                ('synced_at', models.DateTimeField(auto_now=True)),
-                ('currency_code', models.CharField(db_index=True, max_length=3)),
-                ('company_id', models.IntegerField(blank=True, null=True)),
-                ('date', models.DateField()),
-                ('rate', models.DecimalField(decimal_places=12, max_digits=24)),
+                ("id", models.IntegerField(primary_key=True, serialize=False)),
+                ("display_name", models.CharField(blank=True, max_length=255)),
+                ("active", models.BooleanField(default=True)),
+                ("write_date", models.DateTimeField(blank=True, null=True)),
+                ("deleted_in_odoo", models.BooleanField(default=False)),
+                ("synced_at", models.DateTimeField(auto_now=True)),
+                ("currency_code", models.CharField(db_index=True, max_length=3)),
+                ("company_id", models.IntegerField(blank=True, null=True)),
+                ("date", models.DateField()),
+                ("rate", models.DecimalField(decimal_places=12, max_digits=24)),
             ],
             options={
-                'indexes': [models.Index(fields=['currency_code', 'date'], name='odoo_rate_ccy_date')],
+                "indexes": [
+                    models.Index(fields=["currency_code", "date"], name="odoo_rate_ccy_date")
+                ],
             },
         ),
     ]
