@@ -20,7 +20,8 @@ from odoo_sandbox.demo.loader import DATA_DIR, LoadReport, load_demo
 from odoo_sandbox.store import Store
 
 TODAY = dt.date(2026, 12, 3)  # a Thursday
-SHARED_DEMO = Path("/work/shared/odoo-demo")
+# The team's shared folder sits beside the checkout (also in CI).
+SHARED_DEMO = Path(__file__).resolve().parents[3] / "shared" / "odoo-demo"
 
 # <record> elements per model over all nine files (990 in all; README's per-file table:
 # 193 + 357 + 273 + 9 + 40 + 68 + 16 + 25 + 9).
