@@ -29,6 +29,10 @@ def main(argv: list[str]) -> int:
         except ModuleNotFoundError:
             print(f"- {name}: not available", flush=True)  # noqa: T201
             continue
+        except ImportError as exc:
+            failed.append(name)
+            print(f"- {name}: cannot be imported: {exc}", flush=True)  # noqa: T201
+            continue
         print(f"- {name}", flush=True)  # noqa: T201
         started = time.perf_counter()
         try:
