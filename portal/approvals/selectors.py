@@ -117,7 +117,50 @@ def inbox_rows(assignments: Any) -> list[dict[str, Any]]:
                 "version": r["request__version"],
             }
         )
+    for row in rows:
+        row["html"] = _row_html(row)
     return rows
+
+
+# One inbox row as HTML, built once in Python: the template engine's per-variable
+# lookups and localisation were most of the inbox's server time with 50 rows a page.
+_ROW = (
+    '<tr class="inbox-row" data-id="{id}" data-version="{version}">'
+    '<td><input type="checkbox" name="ids" value="{id}" aria-label="Select {title}"></td>'
+    '<td><a href="{url}" hx-get="{url}" hx-target="#detail-panel">{title}</a>'
+    '<div class="small muted">{meta}</div></td>'
+    "<td>{step}{escalated}</td><td>{requester}</td>"
+    '<td class="num">{amount}</td><td>{age}</td><td>{due}{overdue}</td></tr>'
+)
+
+
+def _row_html(row: dict[str, Any]) -> str:
+    from django.utils.html import format_html
+
+    meta = " · ".join(
+        part
+        for part in (
+            row["kind_label"],
+            row["client"] or "",
+            f"on behalf of {row['behalf']}" if row["behalf"] else "",
+        )
+        if part
+    )
+    return format_html(
+        _ROW,
+        id=row["id"],
+        version=row["version"],
+        url=row["url"],
+        title=row["title"],
+        meta=meta,
+        step=row["step"],
+        escalated=format_html(' <span class="tag">escalated</span>') if row["escalated"] else "",
+        requester=row["requester"],
+        amount=row["amount"],
+        age=row["age"],
+        due=row["due"],
+        overdue=format_html(' <span class="tag">overdue</span>') if row["overdue"] else "",
+    )
 
 
 def pending_count(user: User) -> int:

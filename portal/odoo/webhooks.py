@@ -21,21 +21,30 @@ import logging
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db import connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
+from prometheus_client import Counter
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from portal.odoo.models_outbox import EchoMark, InboundEvent, InboundStatus, WebhookIntegration
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# The lean WSGI handler (portal.wsgi) serves this view without django-prometheus'
+# middleware, so the intake counts its own answers.
+REQUESTS = Counter(
+    "portal_webhook_requests", "Inbound webhook calls answered, by HTTP status", ["status"]
+)
 
 MAX_BODY = 256 * 1024
 _DUMMY_SECRET = b"x" * 43  # compared against when the slug is unknown, to keep timing flat
@@ -69,7 +78,13 @@ def _error(message: str, status: int) -> JsonResponse:
 @require_POST
 def receive(request: HttpRequest, slug: str, secret: str) -> JsonResponse:
     """Store one webhook call; 2xx in milliseconds, no Odoo call and no broker call here."""
-    sender = cached_sender(slug)
+    response = _receive(request, slug, secret)
+    REQUESTS.labels(str(response.status_code)).inc()
+    return response
+
+
+def _receive(request: HttpRequest, slug: str, secret: str) -> JsonResponse:
+    sender = reconnecting(cached_sender, slug)
     expected = sender.secret if sender else _DUMMY_SECRET
     if not hmac.compare_digest(expected, secret.encode()) or sender is None:
         return _error("Unknown integration or wrong secret.", 404)
@@ -91,10 +106,29 @@ def receive(request: HttpRequest, slug: str, secret: str) -> JsonResponse:
     if not isinstance(payload, dict):
         return _error('Body must be a JSON object like {"_model": …, "_id": …}.', 400)
 
-    event_id = _store(sender, payload, raw, webhook_id)
+    event_id = reconnecting(_store, sender, payload, raw, webhook_id)
     if event_id is None:
         return JsonResponse({"status": "duplicate"})
     return JsonResponse({"status": "accepted", "event": event_id}, status=202)
+
+
+def reconnecting(function: Callable[..., T], *args: Any) -> T:
+    """Run `function`; if the database connection proved dead, once more on a new one.
+
+    The lean WSGI handler skips Django's per-request health check, so a connection that
+    the server dropped while idle is first noticed here. Both statements of the intake
+    are safe to repeat: a read, and an insert that a repeat cannot duplicate (at worst
+    the retry answers "duplicate" for an event the lost connection had committed).
+    Inside a transaction nothing is retried.
+    """
+    try:
+        return function(*args)
+    except (OperationalError, InterfaceError):
+        if connection.in_atomic_block or connection.is_usable():
+            raise
+        logger.warning("Database connection lost; webhook intake reconnects", exc_info=True)
+        connection.close()
+        return function(*args)
 
 
 def cached_sender(slug: str) -> Sender | None:
