@@ -101,6 +101,16 @@ def run(report: Report) -> None:
     started = time.perf_counter()
     seed(projects, lines)
     seeded = time.perf_counter() - started
+    if connection.vendor == "postgresql":
+        # Bulk-loaded tables have no statistics until autovacuum gets to them; without
+        # them the planner picks nested loops over a million rows for the refresh.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    from portal.dashboards import precomputed
+
+    started = time.perf_counter()
+    precomputed.refresh()
+    refreshed = time.perf_counter() - started
     user, _ = User.objects.get_or_create(email="bench-leader@example.com")
     RoleMembership.objects.get_or_create(user=user, role=Role.DELIVERY_LEADER, business_unit=None)
     client = Client()
@@ -124,5 +134,5 @@ def run(report: Report) -> None:
         ratio=f"{median / base_median:.0f}x" if base_median else "",
         target=f"p95 ≤ {TARGET_P95_MS:.0f} ms: {'met' if p95 <= TARGET_P95_MS else 'NOT met'}",
         note=f"{len(queries)} SQL queries per page incl. session/user; {connection.vendor}; "
-        f"seeding {seeded:.0f} s",
+        f"seeding {seeded:.0f} s; ratings refresh {refreshed:.1f} s (every 5 min by beat)",
     )

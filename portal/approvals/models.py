@@ -202,6 +202,9 @@ class ApprovalRequest(models.Model):
             models.Index(fields=["subject_type", "subject_id"]),
             models.Index(fields=["requester", "status", "submitted_at"]),
             models.Index(fields=["status", "submitted_at"]),
+            # Per-project look-ups (risk dashboard's stalled steps, inbox project filter)
+            # would otherwise scan every pending step of the firm once per project.
+            models.Index(fields=["project_id", "status"]),
         ]
         constraints = [
             models.UniqueConstraint(
