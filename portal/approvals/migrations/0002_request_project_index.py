@@ -5,16 +5,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('approvals', '0001_engine'),
-        ('core', '0001_initial'),
+        ("approvals", "0001_engine"),
+        ("core", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='approvalrequest',
-            index=models.Index(fields=['project_id', 'status'], name='approvals_a_project_be71d9_idx'),
+            model_name="approvalrequest",
+            index=models.Index(
+                fields=["project_id", "status"], name="approvals_a_project_be71d9_idx"
+            ),
         ),
     ]
