@@ -177,7 +177,7 @@ def _run(
         _late_commits(spec, ctx, result, info, fields, base, watermark, watermark_id)
 
     for page in _pages(client, spec.key, base, fields, watermark, watermark_id, PAGE_SIZE):
-        _apply(spec, ctx, result, info, page)
+        apply_page(spec, ctx, result, info, page)
         last = page[-1]
         state.watermark = parse_datetime(last["write_date"])
         state.watermark_id = int(last["id"])
@@ -252,10 +252,10 @@ def _late_commits(
         for start_at in range(0, len(stale), PAGE_SIZE):
             ids = stale[start_at : start_at + PAGE_SIZE]
             rows = ctx.client.read(spec.key, ids, fields, context=CONTEXT)
-            _apply(spec, ctx, result, info, rows)
+            apply_page(spec, ctx, result, info, rows)
 
 
-def _apply(
+def apply_page(
     spec: MirrorSpec,
     ctx: RunContext,
     result: SyncResult,

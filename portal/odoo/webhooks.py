@@ -410,10 +410,14 @@ def refresh_records(model: str, odoo_ids: list[int]) -> set[int]:
     """
     from portal.odoo.connection import get_client
     from portal.odoo.mirror import spec_for
-    from portal.odoo.sync import BASE_FIELDS, CONTEXT, RunContext, SyncResult, load_currencies
     from portal.odoo.sync import (
-        _apply as apply_rows,
-    )  # TODO: use a public upsert-one when the gateway exposes it
+        BASE_FIELDS,
+        CONTEXT,
+        RunContext,
+        SyncResult,
+        apply_page,
+        load_currencies,
+    )
 
     spec = spec_for(model)
     client = get_client()
@@ -428,7 +432,7 @@ def refresh_records(model: str, odoo_ids: list[int]) -> set[int]:
     if rows:
         context = RunContext(client)
         load_currencies(context)
-        apply_rows(spec, context, SyncResult(spec.key), fmap.info, rows)
+        apply_page(spec, context, SyncResult(spec.key), fmap.info, rows)
     return found
 
 

@@ -30,7 +30,7 @@ def _staffing_body(w: World) -> dict[str, Any]:
         "end_date": str(start + dt.timedelta(days=27)),
         "hours_per_week": "20",
         "bill_rate": "120",
-        "currency": "XXX",  # no rate card: a PM gets a 400 naming the currency
+        "currency": "ZZZ",  # a currency without a rate card: a PM gets a 400 naming it
     }
 
 
