@@ -158,3 +158,46 @@ def typed_fact(type_: str, raw: str) -> Any:
     if type_ in ("money", "percent", "number"):
         return Decimal(raw.replace(",", ""))
     return raw
+
+
+def seed_default_policy(
+    kind_key: str,
+    *,
+    name: str,
+    steps: list[dict[str, Any]],
+    note: str,
+    replace_seeded: bool = False,
+) -> tuple[PolicyVersion, bool]:
+    """Give `kind_key` a firm-wide policy with an active version, once; (version, created).
+
+    Installations start with a sensible route instead of every request waiting for an
+    operator. An active version is kept as it is, except that with `replace_seeded` an
+    earlier seeded version (same `note`) whose steps differ is superseded; a version an
+    operator has edited is theirs and never replaced.
+    """
+    validated = validate_steps(get_kind(kind_key), steps)
+    with transaction.atomic():
+        policy, _ = ApprovalPolicy.objects.get_or_create(
+            kind=kind_key, business_unit=None, contract_type="", defaults={"name": name}
+        )
+        existing = policy.versions.filter(state=PolicyVersion.State.ACTIVE).first()
+        if existing is not None:
+            if not replace_seeded or existing.note != note or existing.steps == validated:
+                return existing, False
+            existing.state = PolicyVersion.State.SUPERSEDED
+            existing.save(update_fields=["state"])
+        number = (policy.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+        version = PolicyVersion.objects.create(
+            policy=policy,
+            number=number,
+            steps=validated,
+            state=PolicyVersion.State.ACTIVE,
+            note=note,
+            activated_at=timezone.now(),
+        )
+        audit.record(
+            "approvals.policy.seeded",
+            obj=version,
+            data={"policy": policy.pk, "kind": kind_key, "steps": validated},
+        )
+    return version, True
