@@ -21,12 +21,20 @@ import logging
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import partial, wraps
+from functools import partial
 from typing import Any, TypeVar
 
-from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db import (
+    DatabaseError,
+    DataError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    connection,
+    transaction,
+)
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -35,6 +43,7 @@ from django.views.decorators.http import require_POST
 from prometheus_client import Counter
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+from portal.odoo.groupcommit import GroupCommit
 from portal.odoo.models_outbox import EchoMark, InboundEvent, InboundStatus, WebhookIntegration
 
 logger = logging.getLogger(__name__)
@@ -47,6 +56,7 @@ REQUESTS = Counter(
 )
 
 MAX_BODY = 256 * 1024
+SIGNATURE_HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature")
 _DUMMY_SECRET = b"x" * 43  # compared against when the slug is unknown, to keep timing flat
 # An integration row is kept this long in each web process, so a rotated secret or a
 # deactivated integration stops working in the other processes within seconds.
@@ -70,42 +80,56 @@ _last_wake = 0.0
 _wake_lock = threading.Lock()
 
 
-def _error(message: str, status: int) -> JsonResponse:
-    return JsonResponse({"error": message}, status=status)
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What the intake says to a sender: an HTTP status, a JSON body and extra headers."""
+
+    status: int
+    body: dict[str, Any]
+    headers: tuple[tuple[str, str], ...] = ()
 
 
-def _counted(view: Callable[..., JsonResponse]) -> Callable[..., JsonResponse]:
-    """Count every answer of the intake by status (see REQUESTS)."""
-
-    @wraps(view)
-    def counted(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
-        response = view(request, *args, **kwargs)
-        REQUESTS.labels(str(response.status_code)).inc()
-        return response
-
-    return counted
+def _error(message: str, status: int, *headers: tuple[str, str]) -> Answer:
+    return Answer(status, {"error": message}, headers)
 
 
-@csrf_exempt  # the only CSRF-exempt view: senders authenticate by URL secret or signature
-@require_POST
-@_counted
-def receive(request: HttpRequest, slug: str, secret: str) -> JsonResponse:
-    """Store one webhook call; 2xx in milliseconds, no Odoo call and no broker call here."""
+def intake(slug: str, secret: str, raw: bytes, headers: Mapping[str, str]) -> Answer:
+    """Store one webhook call; 2xx in milliseconds, no Odoo call and no broker call here.
+
+    Both ways in share it: the Django view below, and the WSGI app that serves the
+    intake URL in production (`portal.odoo.webhook_wsgi`). `headers` is looked up by
+    lower-case name. Every answer is counted in REQUESTS.
+    """
+    try:
+        answer = _intake(slug, secret, raw, headers)
+    except DataError as exc:  # this event's values, e.g. a NUL character PostgreSQL refuses
+        answer = _error(f"The event cannot be stored: {str(exc).splitlines()[0]}", 400)
+    except DatabaseError:
+        logger.exception("Webhook intake cannot reach its database")
+        answer = _error(
+            "The portal cannot store events right now; send it again later.",
+            503,
+            ("Retry-After", "30"),
+        )
+    REQUESTS.labels(str(answer.status)).inc()
+    return answer
+
+
+def _intake(slug: str, secret: str, raw: bytes, headers: Mapping[str, str]) -> Answer:
     sender = reconnecting(cached_sender, slug)
     expected = sender.secret if sender else _DUMMY_SECRET
     if not hmac.compare_digest(expected, secret.encode()) or sender is None:
         return _error("Unknown integration or wrong secret.", 404)
-
-    raw = request.body
     if len(raw) > MAX_BODY:
         return _error(f"Body larger than {MAX_BODY} bytes.", 413)
     webhook_id = ""
     if sender.signing_secret:
+        signature = {name: headers.get(name, "") for name in SIGNATURE_HEADERS}
         try:
-            Webhook(sender.signing_secret).verify(raw, dict(request.headers), json_parse=False)
+            Webhook(sender.signing_secret).verify(raw, signature, json_parse=False)
         except (WebhookVerificationError, ValueError, UnicodeDecodeError) as exc:
             return _error(f"Signature refused: {exc}", 401)
-        webhook_id = request.headers.get("webhook-id", "")
+        webhook_id = signature["webhook-id"]
     try:
         payload = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
@@ -113,10 +137,22 @@ def receive(request: HttpRequest, slug: str, secret: str) -> JsonResponse:
     if not isinstance(payload, dict):
         return _error('Body must be a JSON object like {"_model": …, "_id": …}.', 400)
 
-    event_id = reconnecting(_store, sender, payload, raw, webhook_id)
+    event_id = _store(sender, payload, raw, webhook_id)
     if event_id is None:
-        return JsonResponse({"status": "duplicate"})
-    return JsonResponse({"status": "accepted", "event": event_id}, status=202)
+        return Answer(200, {"status": "duplicate"})
+    return Answer(202, {"status": "accepted", "event": event_id})
+
+
+@csrf_exempt  # the only CSRF-exempt view: senders authenticate by URL secret or signature
+@require_POST
+def receive(request: HttpRequest, slug: str, secret: str) -> JsonResponse:
+    """The intake through Django's full stack (runserver, the test client, the demo)."""
+    headers = {name: request.headers.get(name, "") for name in SIGNATURE_HEADERS}
+    answer = intake(slug, secret, request.body, headers)
+    response = JsonResponse(answer.body, status=answer.status)
+    for name, value in answer.headers:
+        response[name] = value
+    return response
 
 
 def reconnecting(function: Callable[..., T], *args: Any) -> T:
@@ -180,7 +216,11 @@ def dedupe_key(payload: dict[str, Any], raw: bytes, webhook_id: str) -> str:
 
 
 def _store(sender: Any, payload: dict[str, Any], raw: bytes, webhook_id: str) -> int | None:
-    """Insert the event unless its dedupe key is known; the new id, or None for a repeat."""
+    """Insert the event unless its dedupe key is known; the new id, or None for a repeat.
+
+    Concurrent requests of this process share one INSERT and one commit (GROUP); inside
+    a transaction the event is written alone, so it commits or rolls back with it.
+    """
     odoo_id = payload.get("_id", payload.get("id"))
     event = InboundEvent(
         integration_id=sender.pk,
@@ -191,7 +231,13 @@ def _store(sender: Any, payload: dict[str, Any], raw: bytes, webhook_id: str) ->
         write_date=str(payload.get("write_date") or "")[:32],
         payload=payload,
     )
-    event_id = _insert_once(event)
+    if connection.in_atomic_block:
+        outcome = _insert_events([event])[0]
+        if isinstance(outcome, BaseException):
+            raise outcome
+        event_id = outcome
+    else:
+        event_id = GROUP.submit(event)
     if event_id is not None and time.monotonic() - _last_wake >= WAKE_INTERVAL:
         transaction.on_commit(partial(_wake, event_id))
     return event_id
@@ -204,11 +250,31 @@ def _odoo_id(value: Any) -> int | None:
     return None
 
 
-def _insert_once(event: InboundEvent) -> int | None:
-    """One `INSERT … ON CONFLICT DO NOTHING RETURNING id` (PostgreSQL, SQLite ≥ 3.35).
+def _insert_events(events: list[InboundEvent]) -> list[int | BaseException | None]:
+    """Store a batch; per event its new id, None for a repeat, or the error that refused it.
 
-    A repeat costs no exception, no savepoint and no second query; bulk_create with
-    ignore_conflicts cannot say whether the row was new.
+    When the database refuses the batch for one event's values, each event is tried
+    alone, so only that one fails. A lost connection is retried once (`reconnecting`).
+    """
+    try:
+        return list(reconnecting(_insert_rows, events))
+    except (DataError, IntegrityError):
+        if len(events) == 1:
+            raise
+    outcomes: list[int | BaseException | None] = []
+    for event in events:
+        try:
+            outcomes.extend(reconnecting(_insert_rows, [event]))
+        except (DataError, IntegrityError) as exc:
+            outcomes.append(exc)
+    return outcomes
+
+
+def _insert_rows(events: list[InboundEvent]) -> list[int | None]:
+    """One `INSERT … ON CONFLICT DO NOTHING RETURNING` for all events (PostgreSQL, SQLite ≥ 3.35).
+
+    A repeat, of a stored event or of one earlier in the batch, costs no exception and no
+    savepoint; bulk_create with ignore_conflicts cannot say which rows were new.
     """
     meta = InboundEvent._meta
     fields = [f for f in meta.concrete_fields if not f.primary_key]
@@ -216,14 +282,22 @@ def _insert_once(event: InboundEvent) -> int | None:
     # Names come from the model's own metadata; values go as parameters.
     table, pk = quote(meta.db_table), quote(meta.pk.column or "id")
     columns = ", ".join(quote(f.column or f.name) for f in fields)
-    marks = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608
-    sql += f" ON CONFLICT DO NOTHING RETURNING {pk}"
-    params = [f.get_db_prep_save(f.pre_save(event, True), connection) for f in fields]
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    sql = f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * len(events))}"  # noqa: S608
+    sql += (
+        f" ON CONFLICT DO NOTHING RETURNING {pk}, {quote('integration_id')}, {quote('dedupe_key')}"
+    )
+    params = [
+        f.get_db_prep_save(f.pre_save(event, True), connection) for event in events for f in fields
+    ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        row = cursor.fetchone()
-    return int(row[0]) if row else None
+        stored = {(integration, key): int(pk) for pk, integration, key in cursor.fetchall()}
+    # The first event of a key in the batch is the one stored; later ones are repeats.
+    return [stored.pop((e.integration_id, e.dedupe_key), None) for e in events]
+
+
+GROUP: GroupCommit[InboundEvent, int | None] = GroupCommit(_insert_events)
 
 
 def _wake(event_id: int) -> None:

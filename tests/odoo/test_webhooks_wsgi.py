@@ -1,8 +1,9 @@
-"""The lean WSGI path of inbound webhooks (portal.wsgi): dispatch, storage, health checks."""
+"""The intake's own WSGI app (portal.odoo.webhook_wsgi): dispatch, storage, bad input, failures."""
 
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Iterator
 from typing import Any
 from wsgiref.util import setup_testing_defaults
@@ -13,8 +14,9 @@ from django.db import connection
 from django.urls import reverse
 from prometheus_client import REGISTRY
 
+from portal.odoo import webhook_wsgi
 from portal.odoo.models_outbox import InboundEvent, WebhookIntegration
-from portal.wsgi import WEBHOOK_PATH, Dispatcher, WebhookHandler, application
+from portal.wsgi import Dispatcher, application
 
 BODY = b'{"_model":"project.task","_id":42,"write_date":"2025-01-01 10:00:00"}'
 
@@ -66,15 +68,15 @@ class Recorder:
         return iter([])
 
 
-def test_webhook_paths_go_to_the_lean_handler_and_the_rest_to_the_full_one() -> None:
+def test_webhook_paths_go_to_the_intake_app_and_the_rest_to_django() -> None:
     portal, webhooks = Recorder(), Recorder()
-    app = Dispatcher(portal, webhooks)  # type: ignore[arg-type]
+    app = Dispatcher(portal, webhooks)
     hook = reverse("odoo:webhook", args=["odoo", "s3cret-Value_1"])
     others = [
         reverse("odoo:ops_webhooks"),  # the operations page needs a session
         reverse("odoo:ops_webhook_rotate", args=[1]),
         "/",
-        "/odoo/webhooks/odoo/s3cret",  # no slash: the full stack's slash rules answer
+        "/odoo/webhooks/odoo/s3cret",  # no slash: Django's slash rules answer
         "/odoo/webhooks/odoo/s3cret/extra/",
         "/accounts/login/",
     ]
@@ -84,19 +86,11 @@ def test_webhook_paths_go_to_the_lean_handler_and_the_rest_to_the_full_one() -> 
     assert portal.paths == others
 
 
-def test_the_application_pairs_the_full_handler_with_the_lean_one() -> None:
+def test_the_application_pairs_django_with_the_intake_app() -> None:
     assert isinstance(application, Dispatcher)
     assert type(application.portal) is WSGIHandler
-    assert isinstance(application.webhooks, WebhookHandler)
-    assert WEBHOOK_PATH.fullmatch(reverse("odoo:webhook", args=["n8n", "x" * 43]))
-
-
-def test_the_lean_chain_leaves_out_sessions_auth_and_csrf() -> None:
-    chain = WebhookHandler()
-    names = {type(getattr(m, "__self__", m)).__name__ for m in chain._view_middleware}
-    assert "CsrfViewMiddleware" not in names
-    # Nothing in the lean chain has a process_view hook (CSRF is the full chain's).
-    assert names == set()
+    assert application.webhooks is webhook_wsgi.application
+    assert webhook_wsgi.PATH.fullmatch(reverse("odoo:webhook", args=["n8n", "x" * 43]))
 
 
 @pytest.mark.django_db(transaction=True)
@@ -111,7 +105,9 @@ def test_a_webhook_through_the_real_wsgi_app_is_stored(no_broker: list[int]) -> 
     event = InboundEvent.objects.get()
     assert (event.model, event.odoo_id) == ("project.task", 42)
     assert no_broker == [event.pk]
-    assert "Set-Cookie" not in headers  # no session, no CSRF cookie on the lean path
+    assert "Set-Cookie" not in headers  # no session, no CSRF cookie on the intake path
+    assert headers["Content-Type"] == "application/json"
+    assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["Content-Length"] == str(len(body))
     after = REGISTRY.get_sample_value("portal_webhook_requests_total", {"status": "202"})
     assert after == counted + 1
@@ -122,7 +118,7 @@ def test_a_webhook_through_the_real_wsgi_app_is_stored(no_broker: list[int]) -> 
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_lean_path_skips_the_connection_health_check(
+def test_the_intake_path_skips_the_connection_health_check(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     integration = WebhookIntegration.objects.create(slug="odoo", name="Odoo")
@@ -136,7 +132,7 @@ def test_the_lean_path_skips_the_connection_health_check(
     monkeypatch.setattr(connection, "is_usable", lambda: checks.append(True) or real())
 
     call(application, environ(path, BODY.replace(b"42", b"43")))
-    assert checks == []  # no SELECT 1 on the lean path
+    assert checks == []  # no SELECT 1 on the intake path
     call(application.portal, environ(path, BODY.replace(b"42", b"44")))
     assert checks == [True]  # the full path still checks a reused connection
     assert InboundEvent.objects.count() == 3
@@ -144,7 +140,7 @@ def test_the_lean_path_skips_the_connection_health_check(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_lean_path_reconnects_when_its_connection_was_dropped(
+def test_the_intake_path_reconnects_when_its_connection_was_dropped(
     postgres: None, caplog: pytest.LogCaptureFixture
 ) -> None:
     import psycopg
@@ -166,3 +162,139 @@ def test_the_lean_path_reconnects_when_its_connection_was_dropped(
     assert status.startswith("202"), body
     assert InboundEvent.objects.count() == 2
     assert "webhook intake reconnects" in caplog.text  # not saved by a health check
+
+
+@pytest.fixture
+def hook(transactional_db: None) -> str:
+    integration = WebhookIntegration.objects.create(slug="odoo", name="Odoo")
+    return reverse("odoo:webhook", args=[integration.slug, integration.secret])
+
+
+def test_other_methods_are_405_with_allow(hook: str) -> None:
+    status, headers, _ = call(application, environ(hook, method="GET"))
+    assert status.startswith("405")
+    assert headers["Allow"] == "POST"
+    assert InboundEvent.objects.count() == 0
+
+
+def test_an_oversized_body_is_413_before_it_is_read(hook: str) -> None:
+    env = environ(hook, BODY)
+    env["CONTENT_LENGTH"] = str(10 * 1024 * 1024)
+    status, _, _ = call(application, env)
+    assert status.startswith("413")
+    assert env["wsgi.input"].tell() == 0  # not one byte read
+    # Without a Content-Length (chunked), the limit still holds.
+    env = environ(hook, b"{" + b" " * (300 * 1024) + b"}")
+    del env["CONTENT_LENGTH"]
+    status, _, _ = call(application, env)
+    assert status.startswith("413")
+    assert InboundEvent.objects.count() == 0
+
+
+def test_a_secret_that_is_not_utf8_is_404(hook: str) -> None:
+    slug_part = hook.rsplit("/", 2)[0]
+    status, _, _ = call(application, environ(slug_part + "/\xff\xfe/", BODY))
+    assert status.startswith("404")
+
+
+def test_a_bad_content_length_is_400(hook: str) -> None:
+    env = environ(hook, BODY)
+    env["CONTENT_LENGTH"] = "lots"
+    status, _, body = call(application, env)
+    assert status.startswith("400")
+    assert b"Content-Length" in body
+
+
+def test_a_value_postgresql_cannot_store_is_400_and_the_next_event_flows(
+    postgres: None, hook: str
+) -> None:
+    nul = b'{"_model":"project.task","_id":5,"name":"a\\u0000b"}'
+    status, _, body = call(application, environ(hook, nul))
+    assert status.startswith("400"), body
+    assert b"cannot be stored" in body
+    status, _, _ = call(application, environ(hook, BODY))
+    assert status.startswith("202")
+    assert list(InboundEvent.objects.values_list("odoo_id", flat=True)) == [42]
+
+
+def test_one_bad_event_in_a_batch_fails_alone(postgres: None, hook: str) -> None:
+    from django.db import DataError
+
+    from portal.odoo.webhooks import _insert_events
+
+    integration = WebhookIntegration.objects.get()
+
+    def event(key: str, payload: dict[str, Any]) -> InboundEvent:
+        return InboundEvent(integration=integration, dedupe_key=key, payload=payload)
+
+    outcomes = _insert_events(
+        [
+            event("a", {"n": 1}),
+            event("bad", {"name": "a\x00b"}),
+            event("a", {"n": 1}),  # the same key later in the batch: a repeat
+            event("b", {"n": 2}),
+        ]
+    )
+    assert isinstance(outcomes[0], int)
+    assert isinstance(outcomes[1], DataError)
+    assert outcomes[2] is None
+    assert isinstance(outcomes[3], int)
+    assert sorted(InboundEvent.objects.values_list("dedupe_key", flat=True)) == ["a", "b"]
+
+
+def test_database_down_is_503_with_retry_after_and_recovers(
+    hook: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("portal.odoo.webhooks._senders", {})  # no cached integration
+    broken = {"PORT": "1"} if connection.vendor == "postgresql" else {"NAME": "/nonexistent/x.db"}
+    saved = {key: connection.settings_dict[key] for key in broken}
+    connection.close()
+    connection.settings_dict.update(broken)
+    try:
+        status, headers, body = call(application, environ(hook, BODY))
+    finally:
+        connection.close()
+        connection.settings_dict.update(saved)
+    assert status.startswith("503"), body
+    assert headers["Retry-After"] == "30"
+    assert b"send it again later" in body
+    status, _, _ = call(application, environ(hook, BODY))
+    assert status.startswith("202")  # the next call after recovery is stored
+    assert InboundEvent.objects.count() == 1
+
+
+def test_concurrent_calls_are_each_stored_once(postgres: None, hook: str) -> None:
+    """Sixteen threads post at once through the app: every body stored once, repeats 200."""
+    from django.db import connections
+
+    answers: list[str] = []
+    lock = threading.Lock()
+    start = threading.Barrier(16)
+
+    def sender(thread_no: int) -> None:
+        start.wait()
+        try:
+            for n in range(20):
+                # Every thread also sends the same five shared bodies.
+                odoo_id = 1000 + n % 5 if n % 4 == 0 else thread_no * 100 + n
+                body = BODY.replace(b"42", str(odoo_id).encode())
+                status, _, _ = call(application, environ(hook, body))
+                with lock:
+                    answers.append(status[:3])
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=sender, args=(i,)) for i in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+
+    stored = list(InboundEvent.objects.values_list("odoo_id", flat=True))
+    assert len(stored) == len(set(stored))  # none twice
+    unique = {1000 + k for k in range(5)} | {
+        t * 100 + n for t in range(16) for n in range(20) if n % 4
+    }
+    assert set(stored) == unique  # none lost
+    assert answers.count("202") == len(unique)
+    assert answers.count("200") == 16 * 20 - len(unique)
