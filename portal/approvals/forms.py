@@ -51,27 +51,51 @@ class BulkApproveForm(forms.Form):
         self.fields["ids"].choices = [(v, v) for v in raw]  # type: ignore[attr-defined]
 
 
+SORT_CHOICES = [
+    ("oldest", "Oldest first"),
+    ("newest", "Newest first"),
+    ("-amount", "Largest amount"),
+    ("amount", "Smallest amount"),
+]
+
+
 class InboxFilterForm(forms.Form):
-    kind = forms.ChoiceField(required=False)
-    client = forms.IntegerField(required=False)
-    project = forms.IntegerField(required=False)
-    unit = forms.ModelChoiceField(queryset=BusinessUnit.objects.all(), required=False)
-    min_amount = forms.DecimalField(required=False)
-    max_amount = forms.DecimalField(required=False)
-    older_than_days = forms.IntegerField(required=False, min_value=0)
-    sort = forms.ChoiceField(
-        required=False,
-        choices=[
-            ("oldest", "Oldest first"),
-            ("newest", "Newest first"),
-            ("-amount", "Largest amount"),
-            ("amount", "Smallest amount"),
-        ],
+    """Validates the inbox filters; the bar itself is written out in _inbox_filters.html."""
+
+    kind = forms.ChoiceField(required=False, label="Kind")
+    unit = forms.ModelChoiceField(
+        queryset=BusinessUnit.objects.all(), required=False, label="Business unit"
     )
+    client = forms.IntegerField(required=False, min_value=1, label="Client id")
+    project = forms.IntegerField(required=False, min_value=1, label="Project id")
+    min_amount = forms.DecimalField(required=False, label="Min amount")
+    max_amount = forms.DecimalField(required=False, label="Max amount")
+    older_than_days = forms.IntegerField(required=False, min_value=0, label="Older than (days)")
+    sort = forms.ChoiceField(required=False, choices=SORT_CHOICES, label="Sort")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = [("", "All kinds"), *kind_choices()]  # type: ignore[attr-defined]
+
+    def filters(self) -> dict[str, Any]:
+        """The filters that are valid; an invalid one is left out and shown in `errors`."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        return dict(self.cleaned_data)
+
+    def bar(self) -> dict[str, Any]:
+        """What the filter bar shows: each select's options and each field's value as sent."""
+        units = BusinessUnit.objects.order_by("name").values_list("pk", "name")
+        return {
+            "choices": {
+                "kind": [(str(v), str(label)) for v, label in self.fields["kind"].choices],  # type: ignore[attr-defined]
+                "unit": [("", "All units"), *((str(pk), name) for pk, name in units)],
+                "sort": SORT_CHOICES,
+            },
+            "values": {name: self.data.get(name, "") for name in self.fields},
+            "labels": {name: field.label for name, field in self.fields.items()},
+        }
 
 
 class DelegationForm(forms.Form):

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from html import escape
 from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 
 from portal.approvals.models import ApprovalRequest, Assignment, Decision
 from portal.approvals.registry import get_kind
@@ -124,6 +126,7 @@ def inbox_rows(assignments: Any) -> list[dict[str, Any]]:
 
 # One inbox row as HTML, built once in Python: the template engine's per-variable
 # lookups and localisation were most of the inbox's server time with 50 rows a page.
+# Every value is escaped by _row_html; only the two fixed tags below go in as they are.
 _ROW = (
     '<tr class="inbox-row" data-id="{id}" data-version="{version}">'
     '<td><input type="checkbox" name="ids" value="{id}" aria-label="Select {title}"></td>'
@@ -132,11 +135,13 @@ _ROW = (
     "<td>{step}{escalated}</td><td>{requester}</td>"
     '<td class="num">{amount}</td><td>{age}</td><td>{due}{overdue}</td></tr>'
 )
+_ESCALATED = ' <span class="tag">escalated</span>'
+_OVERDUE = ' <span class="tag">overdue</span>'
 
 
-def _row_html(row: dict[str, Any]) -> str:
-    from django.utils.html import format_html
-
+def _row_html(row: dict[str, Any]) -> SafeString:
+    # The standard library's escape, as Django's escape() uses, without its lazy-string
+    # wrapper: a third of the list's time went there.
     meta = " · ".join(
         part
         for part in (
@@ -146,20 +151,17 @@ def _row_html(row: dict[str, Any]) -> str:
         )
         if part
     )
-    return format_html(
-        _ROW,
-        id=row["id"],
-        version=row["version"],
-        url=row["url"],
-        title=row["title"],
-        meta=meta,
-        step=row["step"],
-        escalated=format_html(' <span class="tag">escalated</span>') if row["escalated"] else "",
-        requester=row["requester"],
-        amount=row["amount"],
-        age=row["age"],
-        due=row["due"],
-        overdue=format_html(' <span class="tag">overdue</span>') if row["overdue"] else "",
+    values = {
+        name: escape(str(row[name]))
+        for name in ("id", "version", "url", "title", "step", "requester", "amount", "age", "due")
+    }
+    return mark_safe(  # noqa: S308 - every value above is escaped
+        _ROW.format(
+            **values,
+            meta=escape(meta),
+            escalated=_ESCALATED if row["escalated"] else "",
+            overdue=_OVERDUE if row["overdue"] else "",
+        )
     )
 
 

@@ -43,7 +43,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     tab = request.GET.get("tab", "pending")
     form = InboxFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
+    filters = form.filters()
     rows: QuerySet[Any]
     if tab == "raised":
         rows = selectors.raised_by(user)
@@ -64,6 +64,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     context = {
         "tab": tab,
         "form": form,
+        "bar": form.bar() if tab == "pending" and not is_fragment_request(request) else None,
         "page": page,
         "items": selectors.inbox_rows(page.object_list) if tab == "pending" else page,
         "query": query.urlencode(),

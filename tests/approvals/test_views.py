@@ -74,6 +74,30 @@ def test_inbox_filters_by_amount(client, pending, fin):
     assert escape(pending.title) not in response.content.decode()
 
 
+def test_inbox_filter_bar_shows_what_was_sent(client, pending, fin, unit):
+    client.force_login(fin)
+    response = client.get(
+        reverse("approvals:inbox"), {"unit": str(unit.pk), "sort": "newest", "client": "7"}
+    )
+    body = response.content.decode()
+    assert f'<option value="{unit.pk}" selected>{escape(unit.name)}</option>' in body
+    assert '<option value="newest" selected>Newest first</option>' in body
+    assert 'name="client" id="f-client" min="1" value="7"' in body
+
+
+def test_an_invalid_filter_is_reported_and_the_valid_ones_still_apply(client, pending, fin):
+    client.force_login(fin)
+    response = client.get(reverse("approvals:inbox"), {"min_amount": "lots", "max_amount": "1"})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Min amount: Enter a number. (this filter is not applied)" in body
+    assert escape(pending.title) not in body  # max_amount=1 still filters it out
+    fragment = client.get(
+        reverse("approvals:inbox"), {"older_than_days": "-3"}, HTTP_HX_TARGET="inbox-list", **HX
+    )
+    assert "Older than (days):" in fragment.content.decode()
+
+
 def test_inbox_list_fragment_has_no_layout(client, pending, fin):
     client.force_login(fin)
     response = client.get(reverse("approvals:inbox"), HTTP_HX_TARGET="inbox-list", **HX)
