@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import json
+import socket
+import subprocess
+import sys
 import time
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from django.urls import reverse
 
@@ -14,6 +20,7 @@ from portal.odoo.models import Task
 from portal.odoo.models_outbox import InboundEvent, InboundStatus, WebhookIntegration
 from portal.odoo.tasks import process_inbound_event
 from portal.odoo.webhooks import process_event
+from tests.fixtures.worker import wait_until
 from tests.odoo.outbox_helpers import enqueue_now, first_id, unique
 
 
@@ -136,5 +143,70 @@ def test_odoo_rule_change_reaches_the_mirror_through_the_worker(
 
         celery_worker_process.wait_until(lambda: Task.objects.filter(pk=task, name=name).exists())
         assert InboundEvent.objects.filter(odoo_id=task, status=InboundStatus.APPLIED).count() == 1
+    finally:
+        sandbox.rpc("base.automation", "write", created["ids"], {"active": False})
+
+
+@pytest.fixture
+def gunicorn_server(celery_worker_process: Any, tmp_path: Path) -> Iterator[str]:
+    """`gunicorn portal.wsgi` as in production, on the worker's database and broker."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    log = (tmp_path / "gunicorn.log").open("wb")
+    server = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "gunicorn", "portal.wsgi", "-b", f"127.0.0.1:{port}"),
+            *("--worker-class", "gthread", "--workers", "2", "--threads", "4", "--reuse-port"),
+        ],
+        cwd=Path(__file__).resolve().parents[2],
+        env=celery_worker_process.base_env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until(lambda: server.poll() is not None or _answers(base + "/health/"), timeout=60)
+        assert server.poll() is None, (tmp_path / "gunicorn.log").read_text()
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _answers(url: str) -> bool:
+    try:
+        httpx.get(url, timeout=2)
+    except httpx.HTTPError:
+        return False
+    return True
+
+
+@pytest.mark.django_db(transaction=True)
+def test_under_gunicorn_an_odoo_rule_change_reaches_the_mirror(
+    sandbox: Any, celery_worker_process: Any, gunicorn_server: str
+) -> None:
+    """The production path: the sandbox's automation rule posts to gunicorn serving
+    portal.wsgi (the intake's own WSGI app), and the real worker applies the event."""
+    rule = WebhookIntegration.objects.create(slug="odoo-gunicorn", name="Odoo")
+    target = gunicorn_server + reverse("odoo:webhook", args=[rule.slug, rule.secret])
+    created = sandbox.control(
+        "webhooks", url=target, model="project.task", fields=["write_date", "name"]
+    )
+    task = first_id(sandbox, "project.task")
+    name = unique("Changed under gunicorn")
+    try:
+        sandbox.rpc("project.task", "write", [task], {"name": name})
+        sandbox.control("drain")
+
+        celery_worker_process.wait_until(lambda: Task.objects.filter(pk=task, name=name).exists())
+        event = InboundEvent.objects.get(odoo_id=task, integration=rule)
+        assert event.status == InboundStatus.APPLIED
+        # The same call again, as a retrying sender would make it: answered, not stored twice.
+        repeat = httpx.post(target, content=json.dumps(event.payload), timeout=5)
+        assert repeat.status_code == 200 and repeat.json() == {"status": "duplicate"}
+        wrong = httpx.post(target.replace(rule.secret, "x" * 43), content=b"{}", timeout=5)
+        assert wrong.status_code == 404
+        assert InboundEvent.objects.filter(integration=rule).count() == 1
     finally:
         sandbox.rpc("base.automation", "write", created["ids"], {"active": False})
