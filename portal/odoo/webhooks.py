@@ -49,8 +49,8 @@ from portal.odoo.models_outbox import EchoMark, InboundEvent, InboundStatus, Web
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
-# The lean WSGI handler (portal.wsgi) serves this view without django-prometheus'
-# middleware, so the intake counts its own answers.
+# In production the intake's WSGI app (portal.odoo.webhook_wsgi) answers without
+# django-prometheus' middleware, so the intake counts its own answers.
 REQUESTS = Counter(
     "portal_webhook_requests", "Inbound webhook calls answered, by HTTP status", ["status"]
 )
@@ -158,7 +158,7 @@ def receive(request: HttpRequest, slug: str, secret: str) -> JsonResponse:
 def reconnecting(function: Callable[..., T], *args: Any) -> T:
     """Run `function`; if the database connection proved dead, once more on a new one.
 
-    The lean WSGI handler skips Django's per-request health check, so a connection that
+    The intake's WSGI app skips Django's per-request health check, so a connection that
     the server dropped while idle is first noticed here. Both statements of the intake
     are safe to repeat: a read, and an insert that a repeat cannot duplicate (at worst
     the retry answers "duplicate" for an event the lost connection had committed).
