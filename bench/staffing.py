@@ -218,7 +218,7 @@ def seed(consultants: int, in_view: int) -> dict[str, Any]:
                 [
                     BookingWeek(
                         booking=b,
-                        consultant_id=b.consultant_id,
+                        consultant=b.consultant,  # the instance given above: no query
                         week_start=w,
                         hours=h,
                         firm=b.booking_type == "firm",
