@@ -274,7 +274,10 @@ def _insert_rows(events: list[InboundEvent]) -> list[int | None]:
     """One `INSERT … ON CONFLICT DO NOTHING RETURNING` for all events (PostgreSQL, SQLite ≥ 3.35).
 
     A repeat, of a stored event or of one earlier in the batch, costs no exception and no
-    savepoint; bulk_create with ignore_conflicts cannot say which rows were new.
+    savepoint; bulk_create with ignore_conflicts cannot say which rows were new. Rows go
+    in key order: two processes' batches can hold the same new keys (a sender's repeat on
+    another connection), and each would wait on the other's uncommitted keys if they
+    inserted them in different orders.
     """
     meta = InboundEvent._meta
     fields = [f for f in meta.concrete_fields if not f.primary_key]
@@ -287,8 +290,9 @@ def _insert_rows(events: list[InboundEvent]) -> list[int | None]:
     sql += (
         f" ON CONFLICT DO NOTHING RETURNING {pk}, {quote('integration_id')}, {quote('dedupe_key')}"
     )
+    ordered = sorted(events, key=lambda e: (e.integration_id, e.dedupe_key))
     params = [
-        f.get_db_prep_save(f.pre_save(event, True), connection) for event in events for f in fields
+        f.get_db_prep_save(f.pre_save(event, True), connection) for event in ordered for f in fields
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

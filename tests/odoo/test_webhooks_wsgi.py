@@ -298,3 +298,45 @@ def test_concurrent_calls_are_each_stored_once(postgres: None, hook: str) -> Non
     assert set(stored) == unique  # none lost
     assert answers.count("202") == len(unique)
     assert answers.count("200") == 16 * 20 - len(unique)
+
+
+def test_batches_with_the_same_keys_in_opposite_orders_do_not_deadlock(
+    postgres: None, hook: str
+) -> None:
+    """Two processes' batches can hold the same new keys in any order (a sender's repeat
+    on another connection); each waits on the other's uncommitted keys unless both insert
+    in one order. Two threads send the same fresh keys, reversed, at the same instant."""
+    from django.db import connections
+
+    from portal.odoo.webhooks import _insert_rows
+
+    integration = WebhookIntegration.objects.get()
+    rounds, barrier = 40, threading.Barrier(2)
+    errors: list[BaseException] = []
+    stored: list[int] = []
+
+    def writer(reverse: bool) -> None:
+        try:
+            for n in range(rounds):
+                keys = [f"round-{n}-key-{k}" for k in range(12)]
+                events = [
+                    InboundEvent(integration=integration, dedupe_key=key, payload={})
+                    for key in (reversed(keys) if reverse else keys)
+                ]
+                barrier.wait(timeout=30)
+                outcomes = _insert_rows(events)
+                stored.extend(o for o in outcomes if o is not None)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+            barrier.abort()
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=writer, args=(r,)) for r in (False, True)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+
+    assert not errors, errors[0]
+    assert len(stored) == len(set(stored)) == rounds * 12  # each key stored by one side
