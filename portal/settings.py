@@ -124,8 +124,20 @@ TEMPLATES = [
 # process and the one worker do not fail on "database is locked"; concurrency
 # guarantees (row locks, skip_locked) are claimed for PostgreSQL only.
 DATABASE_URL = required("DATABASE_URL") if PRODUCTION else env("DATABASE_URL")
-if DATABASE_URL:
-    DATABASES: dict[str, Any] = {
+# DATABASE_POOL=<n>: each process borrows connections from a pool of at most n, and a
+# request gives its connection back when it ends. Needed under gevent workers, where
+# every request is a new greenlet and a persistent connection per greenlet would pile
+# up; without it, a thread keeps its connection for a minute.
+DATABASE_POOL = int(env("DATABASE_POOL") or 0)
+if DATABASE_URL and DATABASE_POOL:
+    DATABASES: dict[str, Any] = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": min(2, DATABASE_POOL),
+        "max_size": DATABASE_POOL,
+        "timeout": 10,  # seconds a request waits for a free connection before failing
+    }
+elif DATABASE_URL:
+    DATABASES = {
         "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
     }
 else:

@@ -1,8 +1,9 @@
 """Group commit: concurrent callers in one process share one write and one commit.
 
 The webhook intake answers only once its event is committed, so every call pays a
-round trip and a WAL flush in PostgreSQL; with a dozen request threads in a process,
-most of that is the same work done side by side. Here each caller queues its item. A
+round trip and a WAL flush in PostgreSQL; with a dozen requests at once in a process
+(threads, or greenlets under gevent, whose patched locks this uses unchanged), most of
+that is the same work done side by side. Here each caller queues its item. A
 caller that finds no write in progress leads: it takes everything queued (its own item
 included), writes it with one call on its own database connection, hands each waiter its
 outcome, and passes the lead to the first caller that arrived during the write. Each

@@ -8,9 +8,10 @@ than storing the event, so this app reads the WSGI environ directly and calls th
 `intake()` as the Django view. Host validation and HTTPS redirects do not apply to a
 machine-to-machine call authenticated by its URL secret; TLS is the proxy's job.
 
-Database connections follow Django's rules: one per thread, closed when CONN_MAX_AGE
-has passed or after an error that left it unusable (checked after each call, as
-Django's request_finished does). The per-request `SELECT 1` health check is skipped:
+Database connections follow Django's rules: one per thread (per greenlet under gevent),
+closed, or given back to the pool with DATABASE_POOL, when CONN_MAX_AGE has passed or
+after an error that left it unusable (checked after each call, as Django's
+request_finished does). The per-request `SELECT 1` health check is skipped:
 `reconnecting()` retries once on a fresh connection instead, which is safe because the
 insert is idempotent by its dedupe key.
 """
