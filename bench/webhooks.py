@@ -126,8 +126,8 @@ def _merge(runs: list[dict[str, Any]]) -> dict[str, Any]:
 def _gunicorn_args() -> tuple[list[str], str, dict[str, str]]:
     """Arguments, label and environment for BENCH_GUNICORN ("gevent:2", "gthread:2x8", "sync:5").
 
-    gevent is the default: on this 2-core machine it stored about 1.5 times the events of
-    gthread 2x8 in alternating rounds, as a request waiting for its commit costs a
+    gevent is the default: on this 2-core machine it stored about 1.3 times the events of
+    gthread 2x8 in alternating runs, as a request waiting for its commit costs a
     greenlet switch instead of a thread wake-up and a fight for the GIL. It is not
     preloaded, so that each worker imports the portal after gevent has patched threading.
     """

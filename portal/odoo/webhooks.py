@@ -294,11 +294,29 @@ def _insert_rows(events: list[InboundEvent]) -> list[int | None]:
     params = [
         f.get_db_prep_save(f.pre_save(event, True), connection) for event in ordered for f in fields
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        stored = {(integration, key): int(pk) for pk, integration, key in cursor.fetchall()}
+    stored = {(integration, key): int(pk) for pk, integration, key in _fetch_all(sql, params)}
     # The first event of a key in the batch is the one stored; later ones are repeats.
     return [stored.pop((e.integration_id, e.dedupe_key), None) for e in events]
+
+
+def _fetch_all(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    """Run one statement and return its rows; on PostgreSQL with server-side binding.
+
+    Django's psycopg cursors quote every parameter into the SQL text in Python; for the
+    intake's batches that was a sixth of its CPU. A plain psycopg cursor on the same
+    connection (same transaction, errors mapped by Django) sends them apart instead.
+    """
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+    import psycopg
+
+    connection.close_if_health_check_failed()  # as connection.cursor() does
+    connection.ensure_connection()
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 GROUP: GroupCommit[InboundEvent, int | None] = GroupCommit(_insert_events)
