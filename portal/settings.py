@@ -129,17 +129,20 @@ DATABASE_URL = required("DATABASE_URL") if PRODUCTION else env("DATABASE_URL")
 # every request is a new greenlet and a persistent connection per greenlet would pile
 # up; without it, a thread keeps its connection for a minute.
 DATABASE_POOL = int(env("DATABASE_POOL") or 0)
-if DATABASE_URL and DATABASE_POOL:
-    DATABASES: dict[str, Any] = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
-    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
-        "min_size": min(2, DATABASE_POOL),
-        "max_size": DATABASE_POOL,
-        "timeout": 10,  # seconds a request waits for a free connection before failing
+if DATABASE_URL:
+    DATABASES: dict[str, Any] = {
+        "default": dj_database_url.parse(
+            DATABASE_URL,
+            conn_max_age=0 if DATABASE_POOL else 60,
+            conn_health_checks=not DATABASE_POOL,
+        )
     }
-elif DATABASE_URL:
-    DATABASES = {
-        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
-    }
+    if DATABASE_POOL:
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": min(2, DATABASE_POOL),
+            "max_size": DATABASE_POOL,
+            "timeout": 10,  # seconds a request waits for a free connection before failing
+        }
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
